@@ -1,0 +1,25 @@
+package jgpt.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: {@code ./jgpt <command>}. Each command lives in its own class in this package. */
+@Command(name = "jgpt", mixinStandardHelpOptions = true, version = "jgpt 0.1.0",
+        description = "Train, run and explain GPT-style transformer language models in pure Java.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        return cl.execute(args);
+    }
+
+    @Override public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

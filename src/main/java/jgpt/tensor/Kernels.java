@@ -1,0 +1,86 @@
+package jgpt.tensor;
+
+/**
+ * Every numeric operation the model needs, forward and backward side by side.
+ * Shapes are row-major; {@code N} is the number of positions (batch × time).
+ * Backward ops ACCUMULATE (+=) into their gradient outputs, so a tensor that feeds two consumers
+ * (a residual stream, a tied embedding) simply receives both contributions; callers zero first.
+ * {@link NaiveKernels} is the reference (any precision); fast implementations are tested against it.
+ */
+public interface Kernels {
+
+    // ---- matrix products: the three layouts of training -------------------------------------
+    /** out(M,N) (+)= a(M,K) · b(K,N)        — forward X·W, with W stored (in, out). */
+    void matmul(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean accumulate);
+    /** out(M,N) (+)= a(M,K) · b(N,K)ᵀ       — backward dX = dY·Wᵀ; logits = x·wVocabᵀ. */
+    void matmulNT(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean accumulate);
+    /** out(M,N) (+)= a(K,M)ᵀ · b(K,N)       — weight gradient dW = Xᵀ·dY. */
+    void matmulTN(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean accumulate);
+
+    /** out(N,C) += bias(C) broadcast over rows. */
+    void addBias(Tensor out, Tensor bias, int N, int C);
+    /** dBias(C) += column sums of dOut(N,C). */
+    void biasBackward(Tensor dBias, Tensor dOut, int N, int C);
+
+    // ---- normalisation and activations --------------------------------------------------------
+    /** out = (in − mean)·rstd·gain + bias per row; saves mean(N), rstd(N). gain/bias may be null (1 / 0). */
+    void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor in, Tensor gain, Tensor bias, int N, int C, double eps);
+    /** dIn += ∂/∂in, dGain += Σ dOut·x̂, dBias += Σ dOut (dGain/dBias/gain may be null). */
+    void layerNormBackward(Tensor dIn, Tensor dGain, Tensor dBias, Tensor dOut, Tensor in, Tensor gain,
+                           Tensor mean, Tensor rstd, int N, int C);
+
+    /** GELU, tanh form (GPT-2). */
+    void gelu(Tensor out, Tensor in, int n);
+    /** dIn += gelu'(in) · dOut. */
+    void geluBackward(Tensor dIn, Tensor dOut, Tensor in, int n);
+    void relu(Tensor out, Tensor in, int n);
+    /** dIn += (in > 0) · dOut — inactive neurons pass no gradient. */
+    void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n);
+
+    // ---- attention -----------------------------------------------------------------------------
+    /**
+     * Causal multi-head attention. q, k, v, out: (B,T,C) with head h in columns [h·hs, (h+1)·hs).
+     * att: (B,H,T,T) receives softmax(q·kᵀ/√hs) (zero above the diagonal), kept for backward and inspection.
+     */
+    void attention(Tensor out, Tensor att, Tensor q, Tensor k, Tensor v, int B, int T, int C, int H);
+    /** dq, dk, dv += gradients; dAtt (B,H,T,T) is scratch. */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, Tensor dOut,
+                           Tensor q, Tensor k, Tensor v, Tensor att, int B, int T, int C, int H);
+
+    /**
+     * Rotary position embedding in place on x (B,T,C): within each head, pair (2i, 2i+1) at position
+     * pos0+t is rotated by angle (pos0+t)·theta^(−2i/hs). {@code inverse} rotates back (its backward).
+     */
+    void rope(Tensor x, int B, int T, int C, int H, int pos0, double theta, boolean inverse);
+
+    // ---- output ----------------------------------------------------------------------------------
+    /**
+     * Fused softmax + cross-entropy + gradient. For each row with target ≥ 0: losses[i] = −log softmax(logits_i)[target];
+     * dLogits = (softmax − onehot) / (number of rows with target ≥ 0); rows with target −1 get loss 0 and gradient 0.
+     * Returns the mean loss over counted rows. dLogits may be null (evaluation only).
+     */
+    double crossEntropy(Tensor dLogits, Tensor losses, Tensor logits, int[] targets, int N, int V);
+
+    /** probs(N,V) = softmax of logits rows. */
+    void softmax(Tensor probs, Tensor logits, int N, int V);
+
+    // ---- elementwise -----------------------------------------------------------------------------
+    /** out = a + b. */
+    void add(Tensor out, Tensor a, Tensor b, int n);
+    /** dst += src. */
+    void accumulate(Tensor dst, Tensor src, int n);
+    /** out = a ⊙ b. */
+    void mul(Tensor out, Tensor a, Tensor b, int n);
+    /** Σ x². */
+    double sumSquares(Tensor x, int n);
+    /** x *= s. */
+    void scale(Tensor x, double s, int n);
+
+    // ---- optimizer -------------------------------------------------------------------------------
+    /**
+     * One Adam/AdamW step on n elements: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+     * w −= lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), where bc1 = 1−β1^t, bc2 = 1−β2^t (PyTorch's order: decay first).
+     */
+    void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
+               double eps, double weightDecay, double bc1, double bc2);
+}
