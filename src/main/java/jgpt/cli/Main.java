@@ -1,5 +1,6 @@
 package jgpt.cli;
 
+import jgpt.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +17,20 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof UserError || ex instanceof java.io.UncheckedIOException) {
+                cmd.getErr().println("jgpt: " + ex.getMessage());
+                cmd.getErr().flush();
+                return 2;
+            }
+            throw ex;
+        });
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("jgpt: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            c.getErr().flush();
+            return 2;
+        });
         return cl.execute(args);
     }
 
