@@ -36,7 +36,7 @@ public final class TextChunks {
 
     /** Any boundary that does not split a surrogate pair. */
     public static final Splitter ANY = (text, from, to) -> {
-        for (int p = to; p > from; p--) if (!Character.isLowSurrogate(text.charAt(p))) return p;
+        for (int p = to; p >= from; p--) if (!Character.isLowSurrogate(text.charAt(p))) return p;
         return -1;
     };
 
@@ -46,12 +46,17 @@ public final class TextChunks {
      * Returns the number of chars read.
      */
     public static long forEach(Path input, Splitter splitter, Consumer<String> sink) {
+        return forEach(input, splitter, sink, CHUNK);
+    }
+
+    /** As {@link #forEach(Path, Splitter, Consumer)} with chunks of about {@code chunk} chars (tests use small ones). */
+    public static long forEach(Path input, Splitter splitter, Consumer<String> sink, int chunk) {
         try (InputStream in = open(input)) {
             CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-            ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
-            CharBuffer chars = CharBuffer.allocate(1 << 16);
-            StringBuilder buf = new StringBuilder(CHUNK + (1 << 17));
+            ByteBuffer bytes = ByteBuffer.allocate(Math.min(1 << 16, Math.max(64, chunk)));
+            CharBuffer chars = CharBuffer.allocate(Math.min(1 << 16, Math.max(64, chunk)));
+            StringBuilder buf = new StringBuilder(chunk + (1 << 17));
             long consumed = 0, total = 0; // bytes before bytes[0]; chars read
             int searched = 1;             // no cut exists in buf before this index
             boolean eof = false;
@@ -68,7 +73,7 @@ public final class TextChunks {
                 total += chars.remaining();
                 buf.append(chars);
                 chars.clear();
-                if (buf.length() >= CHUNK + LOOKAHEAD) {
+                if (buf.length() >= chunk + LOOKAHEAD) {
                     int p = splitter.splitPoint(buf, Math.max(1, searched - LOOKAHEAD), buf.length() - LOOKAHEAD);
                     if (p > 0) {
                         sink.accept(buf.substring(0, p));

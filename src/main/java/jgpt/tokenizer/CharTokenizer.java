@@ -93,7 +93,7 @@ public final class CharTokenizer implements Tokenizer {
 
     /** Any boundary that does not split a surrogate pair keeps the encoding unchanged. */
     @Override public int splitPoint(CharSequence text, int from, int to) {
-        for (int p = to; p > from; p--)
+        for (int p = to; p >= from; p--)
             if (!Character.isLowSurrogate(text.charAt(p))) return p;
         return -1;
     }

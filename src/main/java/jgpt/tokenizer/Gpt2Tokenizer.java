@@ -83,7 +83,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
      * (\s+(?!\S) backs off before the newline) but "a  \n" alone gives one piece "  \n".
      */
     public static int gpt2SplitPoint(CharSequence text, int from, int to, boolean special) {
-        for (int p = to; p > from; p--) {
+        for (int p = to; p >= from; p--) {
             char prev = text.charAt(p - 1);
             if (Character.isSurrogate(prev) || !Character.isLetter(prev)) continue;
             int next = Character.codePointAt(text, p);
