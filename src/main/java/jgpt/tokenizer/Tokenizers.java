@@ -16,7 +16,7 @@ public final class Tokenizers {
     public static Tokenizer load(Path dir) {
         if (Files.exists(dir.resolve("tokenizer.json"))) throw new UserError("stub Tokenizers cannot read tokenizer.json yet");
         if (ModelStore.readConfig(dir).vocab() < 50257) throw new UserError(dir + " has no tokenizer.json");
-        Encoding e = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+        Encoding e = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         return new Tokenizer() {
             public int[] encode(String text) { return e.encodeOrdinary(text).toArray(); }
             public String decode(int[] ids) {
