@@ -50,7 +50,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1337", paramLabel = "S", description = "Random seed: the same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "End with one JSON line: text, tokens, tokens_per_s.")
+    @Option(names = "--json", description = "End with one JSON line: text (the continuation), tokens, tokens_per_s (after the prompt), prompt, prompt_tokens, prompt_s, ids.")
     boolean json;
 
     @Override public Integer call() throws Exception {
