@@ -75,6 +75,8 @@ public interface Kernels {
     double sumSquares(Tensor x, int n);
     /** x *= s. */
     void scale(Tensor x, double s, int n);
+    /** dst += s · src. */
+    void scaleAdd(Tensor dst, Tensor src, double s, int n);
 
     // ---- optimizer -------------------------------------------------------------------------------
     /**
