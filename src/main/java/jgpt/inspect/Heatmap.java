@@ -54,6 +54,12 @@ public final class Heatmap {
         return b.length() <= max ? b.toString() : b.substring(0, Math.max(1, max - 1)) + "…";
     }
 
+    /** Text for a title: spaces kept, line breaks and tabs shown as ⏎ and ⇥, cut to max chars. */
+    public static String title(String s, int max) {
+        String t = s.replace("\r\n", "⏎").replace('\n', '⏎').replace('\r', '⏎').replace('\t', '⇥');
+        return t.length() <= max ? t : t.substring(0, max - 1) + "…";
+    }
+
     // ---- colours -----------------------------------------------------------------------------------------
 
     /** Viridis, sampled at 9 points: dark (0) to yellow (1), perceptually even and colour-blind safe. */
@@ -76,7 +82,7 @@ public final class Heatmap {
     /** One head's (T,T) matrix with token labels on both axes, a colour bar, and the weights written in big cells. */
     public static BufferedImage head(double[] att, int T, String[] labels, String title) {
         check(att, T, labels);
-        int cell = clamp(560 / T, 6, 44);
+        int cell = clamp(560 / T, 6, 56);
         Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, clamp((int) (cell * 0.7), 9, 13));
         int step = Math.max(1, (int) Math.ceil((labelFont.getSize() + 2) / (double) cell));   // label every step-th token when cells are tiny
         String[] lab = new String[T];
@@ -89,7 +95,7 @@ public final class Heatmap {
 
         int left = maxLab + 40, top = 56, bottom = maxLab + 44, right = 96;
         int W = left + T * cell + right, H = top + T * cell + bottom;
-        W = Math.max(W, 360);
+        W = Math.max(W, headerWidth(title, HEAD_NOTE));
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
 
@@ -98,7 +104,7 @@ public final class Heatmap {
         g.drawString(title, 12, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         g.setColor(SUBTLE);
-        g.drawString("row: query position (attends from) · column: key position (attended to) · grey: masked future", 12, 42);
+        g.drawString(HEAD_NOTE, 12, 42);
 
         drawMatrix(g, att, T, left, top, cell, true);
 
@@ -130,6 +136,17 @@ public final class Heatmap {
         colorBar(g, left + T * cell + 24, top, Math.max(120, Math.min(T * cell, 320)));
         g.dispose();
         return img;
+    }
+
+    private static final String HEAD_NOTE = "row: query position (attends from) · column: key position (attended to) · grey: masked future";
+
+    /** Width that fits the bold title and the note line below it. */
+    private static int headerWidth(String title, String note) {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        int w = Math.max(g.getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 16)).stringWidth(title),
+                g.getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, 11)).stringWidth(note));
+        g.dispose();
+        return w + 24;
     }
 
     /** Cells of one matrix at (x0,y0); masked cells grey; weights written inside when cells are big enough. */
@@ -194,8 +211,9 @@ public final class Heatmap {
         for (int i = 0; i < T; i++) { lab[i] = visible(labels[i], 10); maxLab = Math.max(maxLab, fm.stringWidth(lab[i])); }
 
         int left = 64 + (axisLabels ? maxLab + 4 : 0), top = 60, right = 90, bottom = (axisLabels ? maxLab + 10 : 0) + 40;
+        String note = L + " layers (rows) × " + Hh + " heads (columns); each panel: query row attends to key column; grey: masked future";
         int W = left + Hh * (panel + gap) + right, H = top + L * (panel + gap + titleH) + bottom;
-        W = Math.max(W, 480);
+        W = Math.max(W, headerWidth(title, note));
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
@@ -203,7 +221,7 @@ public final class Heatmap {
         g.drawString(title, 12, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         g.setColor(SUBTLE);
-        g.drawString(L + " layers (rows) × " + Hh + " heads (columns); each panel: query row attends to key column; grey: masked future", 12, 42);
+        g.drawString(note, 12, 42);
 
         Font pf = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
         AffineTransform saved = g.getTransform();
