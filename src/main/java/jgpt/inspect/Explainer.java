@@ -57,6 +57,10 @@ public final class Explainer {
     public record Nudge(String name, int[] index, double weight, double g, double epsilon, double stepPlus, double stepMinus,
                         double predicted, double measuredPlus, double measuredMinus) {
         public String label() { return name + Arrays.toString(index).replace(" ", ""); }
+        /** (L(w+ε) − L(w−ε)) / 2ε: the gradient measured by central differences (error O(ε²)). */
+        public double centralGrad() { return (measuredPlus - measuredMinus) / (stepPlus - stepMinus); }
+        /** (L(w+ε) + L(w−ε))/2 − L(w) ≈ ½·∂²L/∂w²·ε²: the second-order part the gradient cannot predict. */
+        public double secondOrder() { return (measuredPlus + measuredMinus) / 2; }
         /** |measured − predicted| / |predicted| for the +ε step. */
         public double relError() { return Math.abs(measuredPlus - predicted) / Math.max(Math.abs(predicted), Double.MIN_NORMAL); }
     }
@@ -276,6 +280,10 @@ public final class Explainer {
         b.append(String.format(Locale.ROOT, "  if we increase this weight by ε = %.3g, the loss should change by g·ε = %+.6g%n", n.stepPlus, n.predicted));
         b.append(String.format(Locale.ROOT, "  measured (forward re-run): w+ε → %+.6g,  w−ε → %+.6g   (relative difference %.2g)%n",
                 n.measuredPlus, n.measuredMinus, n.relError()));
+        b.append(String.format(Locale.ROOT, "  gradient from the two measurements, (L(w+ε) − L(w−ε))/2ε = %+.6g  (vs g = %+.6g)%n", n.centralGrad(), n.g));
+        if (n.relError() > 0.1)
+            b.append(String.format(Locale.ROOT, "  not first-order here: the curvature part (L(w+ε) + L(w−ε))/2 − L(w) = %+.3g outweighs g·ε; try a smaller --epsilon or --dtype F64%n",
+                    n.secondOrder()));
         if (n.g > 0) b.append("  positive gradient: this weight is making the prediction worse; gradient descent decreases it\n");
         else if (n.g < 0) b.append("  negative gradient: increasing this weight lowers the loss; gradient descent increases it\n");
         else b.append("  zero gradient: this weight does not influence this prediction\n");
@@ -306,6 +314,7 @@ public final class Explainer {
             o.put("name", n.name); o.put("index", n.index); o.put("weight", n.weight); o.put("grad", n.g);
             o.put("epsilon", n.epsilon); o.put("step_plus", n.stepPlus); o.put("step_minus", n.stepMinus);
             o.put("predicted", n.predicted); o.put("measured_plus", n.measuredPlus); o.put("measured_minus", n.measuredMinus);
+            o.put("central_grad", n.centralGrad()); o.put("second_order", n.secondOrder());
             ns.add(o);
         }
         m.put("nudges", ns);

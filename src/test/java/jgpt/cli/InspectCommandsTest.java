@@ -52,7 +52,8 @@ class InspectCommandsTest {
         Path model = smallModel(tmp.resolve("m"));
         Path png = tmp.resolve("png");
         String out = run(0, "explain", "--model", model.toString(), "--prompt", "The capital of France is", "--target", " Paris",
-                "--top", "4", "--png", png.toString(), "--nudge", "layer.1.w1[2,3]", "--epsilon", "1e-2", "--json")[0];
+                "--top", "4", "--png", png.toString(), "--nudge", "layer.1.w1[2,3]", "--epsilon", "1e-2", "--matrix", "1.0", "--json")[0];
+        assertTrue(out.contains("attention matrix, layer 1 head 0"), out);
         assertTrue(out.contains("target ␣Paris"), out);
         JsonNode j = lastJson(out);
         assertEquals(5, j.get("tokens").size());
@@ -91,5 +92,6 @@ class InspectCommandsTest {
         Path model = smallModel(tmp.resolve("m"));
         assertTrue(run(2, "explain", "--model", model.toString(), "--prompt", "hi", "--target", " Parisians and")[1].contains("tokens"));
         assertTrue(run(2, "explain", "--model", model.toString(), "--prompt", "hi", "--nudge", "layer.9.wq[0,0]")[1].contains("no parameter"));
+        assertTrue(run(2, "explain", "--model", model.toString(), "--prompt", "hi", "--matrix", "2.0")[1].contains("LAYER.HEAD"));
     }
 }

@@ -103,6 +103,7 @@ class ExplainerTest {
                 assertTrue(rel < prev, spec + ": relative difference " + rel + " at ε=" + eps + " not below " + prev);
                 assertEquals(-n.predicted(), n.measuredMinus(), Math.abs(n.predicted()) * 0.2, "the −ε step mirrors it");
                 prev = rel;
+                assertEquals(n.g(), n.centralGrad(), Math.abs(n.g()) * 1e-3, "central difference recovers g");
             }
             assertTrue(prev < 1e-2, spec + ": at ε=1e-4 measured and predicted agree to " + prev);
         }
