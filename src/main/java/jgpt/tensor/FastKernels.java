@@ -1,0 +1,762 @@
+package jgpt.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast kernels: float only (any F64 tensor goes to {@link NaiveKernels}), Vector API with scalar tails,
+ * parallel on {@link Parallel}'s pool. Matrix products are {@link Gemm}; attention runs one (batch, head)
+ * per task as small GEMMs on the head's slices; row ops (LayerNorm, softmax, cross-entropy) run a row per
+ * iteration with the row in L1. Each parallel op is a reusable task object, so a training step allocates
+ * nothing. Every op is tested against NaiveKernels (FastKernelsTest).
+ *
+ * <p>Methods are synchronized: the task objects and scratch belong to this instance.
+ */
+public class FastKernels extends NaiveKernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Elementwise ops below this many elements run inline: waking the pool costs ~µs. */
+    static final int EW_CHUNK = 1 << 15;
+    /** Query rows per attention block: keys past the block's last row are never touched (causal). */
+    static final int ATT_BLOCK = 64;
+
+    private final Gemm gemm = new Gemm();
+    private final Elementwise ew = new Elementwise();
+    private final Rows rows = new Rows();
+    private final Attention att = new Attention();
+    private float[][] partial = new float[0][];      // (threads, 2·C) per-worker dGain|dBias sums
+    private double[] partialD = new double[0];       // (threads) per-worker sums of squares
+    private float[] ropeCos = new float[0], ropeSin = new float[0];   // (positions, hs/2)
+    private int ropeHs = -1, ropePositions;
+    private double ropeTheta = Double.NaN;
+
+    public FastKernels() {}
+
+    private static boolean f32(Tensor a) { return a == null || a.f != null; }
+    private static boolean f32(Tensor a, Tensor b) { return f32(a) && f32(b); }
+    private static boolean f32(Tensor a, Tensor b, Tensor c) { return f32(a) && f32(b) && f32(c); }
+    private static boolean f32(Tensor a, Tensor b, Tensor c, Tensor d) { return f32(a, b) && f32(c, d); }
+
+    // ======================================================================================== matmul
+
+    @Override public synchronized void matmul(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean acc) {
+        if (!f32(out, a, b)) { super.matmul(out, a, b, M, K, N, acc); return; }
+        gemm.gemm(out.f, out.off, a.f, a.off, false, b.f, b.off, false, M, K, N, acc);
+    }
+
+    @Override public synchronized void matmulNT(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean acc) {
+        if (!f32(out, a, b)) { super.matmulNT(out, a, b, M, K, N, acc); return; }
+        gemm.gemm(out.f, out.off, a.f, a.off, false, b.f, b.off, true, M, K, N, acc);
+    }
+
+    @Override public synchronized void matmulTN(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean acc) {
+        if (!f32(out, a, b)) { super.matmulTN(out, a, b, M, K, N, acc); return; }
+        gemm.gemm(out.f, out.off, a.f, a.off, true, b.f, b.off, false, M, K, N, acc);
+    }
+
+    // ================================================================================== elementwise
+
+    private static final int ADD = 0, ACC = 1, MUL = 2, SCALE = 3, SCALE_ADD = 4, SUMSQ = 5,
+            GELU = 6, GELU_BACK = 7, RELU = 8, RELU_BACK = 9, ADAMW = 10;
+
+    @Override public synchronized void add(Tensor out, Tensor a, Tensor b, int n) {
+        if (!f32(out, a, b)) { super.add(out, a, b, n); return; }
+        runEw(ADD, n, out, a, b, null, null, 0);
+    }
+
+    @Override public synchronized void accumulate(Tensor dst, Tensor src, int n) {
+        if (!f32(dst, src)) { super.accumulate(dst, src, n); return; }
+        runEw(ACC, n, dst, src, null, null, null, 0);
+    }
+
+    @Override public synchronized void mul(Tensor out, Tensor a, Tensor b, int n) {
+        if (!f32(out, a, b)) { super.mul(out, a, b, n); return; }
+        runEw(MUL, n, out, a, b, null, null, 0);
+    }
+
+    @Override public synchronized void scale(Tensor x, double s, int n) {
+        if (!f32(x)) { super.scale(x, s, n); return; }
+        runEw(SCALE, n, x, null, null, null, null, s);
+    }
+
+    @Override public synchronized void scaleAdd(Tensor dst, Tensor src, double s, int n) {
+        if (!f32(dst, src)) { super.scaleAdd(dst, src, s, n); return; }
+        runEw(SCALE_ADD, n, dst, src, null, null, null, s);
+    }
+
+    @Override public synchronized double sumSquares(Tensor x, int n) {
+        if (!f32(x)) return super.sumSquares(x, n);
+        int threads = Parallel.threads();
+        if (partialD.length < threads) partialD = new double[threads];
+        java.util.Arrays.fill(partialD, 0);
+        runEw(SUMSQ, n, null, x, null, null, null, 0);
+        double s = 0;
+        for (double p : partialD) s += p;
+        return s;
+    }
+
+    @Override public synchronized void gelu(Tensor out, Tensor in, int n) {
+        if (!f32(out, in)) { super.gelu(out, in, n); return; }
+        runEw(GELU, n, out, in, null, null, null, 0);
+    }
+
+    @Override public synchronized void geluBackward(Tensor dIn, Tensor dOut, Tensor in, int n) {
+        if (!f32(dIn, dOut, in)) { super.geluBackward(dIn, dOut, in, n); return; }
+        runEw(GELU_BACK, n, dIn, dOut, in, null, null, 0);
+    }
+
+    @Override public synchronized void relu(Tensor out, Tensor in, int n) {
+        if (!f32(out, in)) { super.relu(out, in, n); return; }
+        runEw(RELU, n, out, in, null, null, null, 0);
+    }
+
+    @Override public synchronized void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n) {
+        if (!f32(dIn, dOut, in)) { super.reluBackward(dIn, dOut, in, n); return; }
+        runEw(RELU_BACK, n, dIn, dOut, in, null, null, 0);
+    }
+
+    @Override public synchronized void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1,
+                                             double beta2, double eps, double weightDecay, double bc1, double bc2) {
+        if (!f32(w, g, m, v)) { super.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2); return; }
+        Elementwise e = ew;
+        e.b1 = (float) beta1; e.b2 = (float) beta2;
+        e.stepSize = (float) (lr / bc1);
+        e.rsqrtBc2 = (float) (1 / Math.sqrt(bc2));
+        e.eps = (float) eps;
+        e.decay = (float) (1 - lr * weightDecay);
+        runEw(ADAMW, n, w, g, null, m, v, 0);
+    }
+
+    private void runEw(int op, int n, Tensor o, Tensor a, Tensor b, Tensor m, Tensor v, double s) {
+        if (n <= 0) return;
+        Elementwise e = ew;
+        e.op = op;
+        e.o = o == null ? null : o.f; e.oo = o == null ? 0 : o.off;
+        e.a = a == null ? null : a.f; e.ao = a == null ? 0 : a.off;
+        e.b = b == null ? null : b.f; e.bo = b == null ? 0 : b.off;
+        e.m = m == null ? null : m.f; e.mo = m == null ? 0 : m.off;
+        e.v = v == null ? null : v.f; e.vo = v == null ? 0 : v.off;
+        e.s = (float) s;
+        try {
+            Parallel.parallelFor(n, EW_CHUNK, e);
+        } finally {
+            e.o = e.a = e.b = e.m = e.v = null;
+        }
+    }
+
+    /** Every elementwise op over a range; one reusable instance, configured before each call. */
+    private final class Elementwise implements Parallel.RangeBody {
+        int op;
+        float[] o, a, b, m, v;
+        int oo, ao, bo, mo, vo;
+        float s, b1, b2, stepSize, rsqrtBc2, eps, decay;
+
+        @Override public void run(int start, int end, int worker) {
+            switch (op) {
+                case ADD -> add(start, end);
+                case ACC -> accumulate(start, end);
+                case MUL -> mul(start, end);
+                case SCALE -> scale(start, end);
+                case SCALE_ADD -> scaleAdd(start, end);
+                case SUMSQ -> partialD[worker] += sumSquares(start, end);
+                case GELU -> gelu(start, end);
+                case GELU_BACK -> geluBack(start, end);
+                case RELU -> relu(start, end);
+                case RELU_BACK -> reluBack(start, end);
+                case ADAMW -> adamw(start, end);
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+
+        private void add(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L)
+                FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] = a[ao + i] + b[bo + i];
+        }
+
+        private void accumulate(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L)
+                FloatVector.fromArray(S, o, oo + i).add(FloatVector.fromArray(S, a, ao + i)).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] += a[ao + i];
+        }
+
+        private void mul(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L)
+                FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] = a[ao + i] * b[bo + i];
+        }
+
+        private void scale(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) FloatVector.fromArray(S, o, oo + i).mul(s).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] *= s;
+        }
+
+        private void scaleAdd(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            FloatVector sv = FloatVector.broadcast(S, s);
+            for (; i < iv; i += L)
+                FloatVector.fromArray(S, a, ao + i).fma(sv, FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] += s * a[ao + i];
+        }
+
+        /** Float vector sums over blocks of 4096, added up in double so 10⁸ elements keep their precision. */
+        private double sumSquares(int i0, int i1) {
+            double total = 0;
+            for (int blk = i0; blk < i1; blk += 4096) {
+                int end = Math.min(i1, blk + 4096);
+                int i = blk, iv = blk + (end - blk) / L * L;
+                FloatVector acc = FloatVector.zero(S);
+                for (; i < iv; i += L) { FloatVector x = FloatVector.fromArray(S, a, ao + i); acc = x.fma(x, acc); }
+                float t = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < end; i++) t += a[ao + i] * a[ao + i];
+                total += t;
+            }
+            return total;
+        }
+
+        private static final float GK = (float) Math.sqrt(2.0 / Math.PI), GC = 0.044715f;
+
+        // With u = k·(x + c·x³): ½(1 + tanh u) = σ(2u) = 1 / (1 + e^(−2u)), so gelu(x) = x·σ(2u). The sigmoid
+        // form has no 1 + tanh cancellation for negative x, and needs only EXP.
+
+        private void gelu(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, ao + i);
+                FloatVector m2u = x.mul(x).mul(-2 * GC * GK).sub(2 * GK).mul(x);     // −2u
+                x.div(m2u.lanewise(VectorOperators.EXP).add(1f)).intoArray(o, oo + i);
+            }
+            for (; i < i1; i++) {
+                float x = a[ao + i];
+                o[oo + i] = x / (1 + (float) Math.exp(-2 * GK * (x + GC * x * x * x)));
+            }
+        }
+
+        /** dIn += gelu'(x)·dOut with gelu' = σ + 2x·σ(1 − σ)·k(1 + 3c·x²), σ = σ(2u). a = dOut, b = in. */
+        private void geluBack(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) {
+                FloatVector x = FloatVector.fromArray(S, b, bo + i);
+                FloatVector x2 = x.mul(x);
+                FloatVector sg = FloatVector.broadcast(S, 1f).div(x2.mul(-2 * GC * GK).sub(2 * GK).mul(x).lanewise(VectorOperators.EXP).add(1f));
+                FloatVector dudx2 = x2.mul(6 * GC * GK).add(2 * GK);                   // 2·du/dx
+                FloatVector grad = sg.neg().add(1f).mul(sg).mul(x).mul(dudx2).add(sg);
+                grad.fma(FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
+            }
+            for (; i < i1; i++) {
+                float x = b[bo + i];
+                float sg = 1 / (1 + (float) Math.exp(-2 * GK * (x + GC * x * x * x)));
+                float grad = sg + sg * (1 - sg) * x * (2 * GK) * (1 + 3 * GC * x * x);
+                o[oo + i] += grad * a[ao + i];
+            }
+        }
+
+        private void relu(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) FloatVector.fromArray(S, a, ao + i).max(0f).intoArray(o, oo + i);
+            for (; i < i1; i++) o[oo + i] = Math.max(0f, a[ao + i]);
+        }
+
+        /** a = dOut, b = in. */
+        private void reluBack(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) {
+                VectorMask<Float> on = FloatVector.fromArray(S, b, bo + i).compare(VectorOperators.GT, 0f);
+                FloatVector d = FloatVector.fromArray(S, o, oo + i);
+                d.add(FloatVector.fromArray(S, a, ao + i), on).intoArray(o, oo + i);
+            }
+            for (; i < i1; i++) if (b[bo + i] > 0) o[oo + i] += a[ao + i];
+        }
+
+        /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update). */
+        private void adamw(int i0, int i1) {
+            float c1 = 1 - b1, c2 = 1 - b2;
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) {
+                FloatVector g = FloatVector.fromArray(S, a, ao + i);
+                FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(b1).add(g.mul(c1));
+                FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(b2).add(g.mul(g).mul(c2));
+                mi.intoArray(m, mo + i);
+                vi.intoArray(v, vo + i);
+                FloatVector denom = vi.sqrt().mul(rsqrtBc2).add(eps);
+                FloatVector w = FloatVector.fromArray(S, o, oo + i).mul(decay);
+                w.sub(mi.mul(stepSize).div(denom)).intoArray(o, oo + i);
+            }
+            for (; i < i1; i++) {
+                float g = a[ao + i];
+                float mi = b1 * m[mo + i] + c1 * g;
+                float vi = b2 * v[vo + i] + c2 * g * g;
+                m[mo + i] = mi;
+                v[vo + i] = vi;
+                o[oo + i] = o[oo + i] * decay - stepSize * mi / ((float) Math.sqrt(vi) * rsqrtBc2 + eps);
+            }
+        }
+    }
+
+    // ========================================================================================= rows
+
+    private static final int BIAS = 0, BIAS_BACK = 1, LN = 2, LN_BACK = 3, SOFTMAX = 4, XENT = 5, ROPE = 6;
+
+    @Override public synchronized void addBias(Tensor out, Tensor bias, int N, int C) {
+        if (!f32(out, bias)) { super.addBias(out, bias, N, C); return; }
+        Rows r = rows;
+        r.set(BIAS, N, C).out(out).x(bias);
+        r.run(N, Math.max(1, EW_CHUNK / C));
+    }
+
+    @Override public synchronized void biasBackward(Tensor dBias, Tensor dOut, int N, int C) {
+        if (!f32(dBias, dOut)) { super.biasBackward(dBias, dOut, N, C); return; }
+        Rows r = rows;
+        r.set(BIAS_BACK, N, C).out(dBias).x(dOut);
+        // columns in parallel: each thread sums its own columns over all rows, no reduction needed
+        r.run(C, Math.max(4 * L, EW_CHUNK / Math.max(1, N)));
+    }
+
+    @Override public synchronized void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor in, Tensor gain, Tensor bias,
+                                                 int N, int C, double eps) {
+        if (!f32(out, mean, rstd, in) || !f32(gain, bias)) { super.layerNorm(out, mean, rstd, in, gain, bias, N, C, eps); return; }
+        Rows r = rows;
+        r.set(LN, N, C).out(out).x(in).gain(gain).bias(bias).stats(mean, rstd);
+        r.eps = eps;
+        r.run(N, Math.max(1, EW_CHUNK / (4 * C)));
+    }
+
+    @Override public synchronized void layerNormBackward(Tensor dIn, Tensor dGain, Tensor dBias, Tensor dOut, Tensor in, Tensor gain,
+                                                         Tensor mean, Tensor rstd, int N, int C) {
+        if (!f32(dIn, dGain, dBias, dOut) || !f32(in, gain, mean, rstd)) {
+            super.layerNormBackward(dIn, dGain, dBias, dOut, in, gain, mean, rstd, N, C);
+            return;
+        }
+        int threads = Parallel.threads();
+        if (partial.length < threads || partial[0].length < 2 * C) {
+            partial = new float[threads][Math.max(2 * C, partial.length > 0 ? partial[0].length : 0)];
+        }
+        boolean params = dGain != null || dBias != null;
+        if (params) for (int w = 0; w < threads; w++) java.util.Arrays.fill(partial[w], 0, 2 * C, 0f);
+        Rows r = rows;
+        r.set(LN_BACK, N, C).out(dIn).x(in).y(dOut).gain(gain).stats(mean, rstd);
+        r.params = params;
+        r.run(N, Math.max(1, EW_CHUNK / (4 * C)));
+        if (params) {
+            for (int w = 0; w < threads; w++) {
+                float[] p = partial[w];
+                if (dGain != null) for (int c = 0; c < C; c++) dGain.f[dGain.off + c] += p[c];
+                if (dBias != null) for (int c = 0; c < C; c++) dBias.f[dBias.off + c] += p[C + c];
+            }
+        }
+    }
+
+    @Override public synchronized void softmax(Tensor probs, Tensor logits, int N, int V) {
+        if (!f32(probs, logits)) { super.softmax(probs, logits, N, V); return; }
+        Rows r = rows;
+        r.set(SOFTMAX, N, V).out(probs).x(logits);
+        r.run(N, Math.max(1, EW_CHUNK / (4 * V)));
+    }
+
+    @Override public synchronized double crossEntropy(Tensor dLogits, Tensor losses, Tensor logits, int[] targets, int N, int V) {
+        if (!f32(dLogits, losses, logits)) return super.crossEntropy(dLogits, losses, logits, targets, N, V);
+        int count = 0;
+        for (int i = 0; i < N; i++) if (targets[i] >= 0) count++;
+        Rows r = rows;
+        r.set(XENT, N, V).out(dLogits).x(logits).y(losses);
+        r.targets = targets;
+        r.invCount = count == 0 ? 0f : 1f / count;
+        try {
+            r.run(N, Math.max(1, EW_CHUNK / (4 * V)));
+        } finally {
+            r.targets = null;
+        }
+        double total = 0;
+        for (int i = 0; i < N; i++) if (targets[i] >= 0) total += losses.f[losses.off + i];
+        return count == 0 ? Double.NaN : total / count;
+    }
+
+    @Override public synchronized void rope(Tensor x, int B, int T, int C, int H, int pos0, double theta, boolean inverse) {
+        if (!f32(x)) { super.rope(x, B, T, C, H, pos0, theta, inverse); return; }
+        int hs = C / H;
+        ensureRopeTable(hs, theta, pos0 + T);
+        Rows r = rows;
+        r.set(ROPE, B * T, C).out(x);
+        r.T = T; r.H = H; r.pos0 = pos0; r.inverse = inverse;
+        r.run(B * T, Math.max(1, EW_CHUNK / C));
+    }
+
+    /** cos/sin of pos·θ^(−2i/hs) for pos < positions, computed in double once and kept (grown by doubling). */
+    private void ensureRopeTable(int hs, double theta, int positions) {
+        if (hs == ropeHs && theta == ropeTheta && positions <= ropePositions) return;
+        int half = hs / 2;
+        int n = Math.max(positions, (hs == ropeHs && theta == ropeTheta) ? 2 * ropePositions : positions);
+        float[] cos = new float[n * half], sin = new float[n * half];
+        for (int i = 0; i < half; i++) {
+            double freq = Math.pow(theta, -2.0 * i / hs);
+            for (int p = 0; p < n; p++) {
+                double ang = p * freq;
+                cos[p * half + i] = (float) Math.cos(ang);
+                sin[p * half + i] = (float) Math.sin(ang);
+            }
+        }
+        ropeCos = cos; ropeSin = sin; ropeHs = hs; ropeTheta = theta; ropePositions = n;
+    }
+
+    /** Row-wise ops: one row (or, for bias backward, one column) per index. */
+    private final class Rows implements Parallel.RangeBody {
+        int op, N, C, T, H, pos0;
+        float[] o, x, y, g, bb, mean, rstd;
+        int oo, xo, yo, go, bo, meanO, rstdO;
+        boolean hasGain, hasBias, params, inverse;
+        double eps;
+        int[] targets;
+        float invCount;
+
+        Rows set(int op, int N, int C) {
+            this.op = op; this.N = N; this.C = C;
+            hasGain = hasBias = false;
+            return this;
+        }
+        Rows out(Tensor t) { o = t == null ? null : t.f; oo = t == null ? 0 : t.off; return this; }
+        Rows x(Tensor t) { x = t.f; xo = t.off; return this; }
+        Rows y(Tensor t) { y = t.f; yo = t.off; return this; }
+        Rows gain(Tensor t) { hasGain = t != null; g = hasGain ? t.f : null; go = hasGain ? t.off : 0; return this; }
+        Rows bias(Tensor t) { hasBias = t != null; bb = hasBias ? t.f : null; bo = hasBias ? t.off : 0; return this; }
+        Rows stats(Tensor m, Tensor r) { mean = m.f; meanO = m.off; rstd = r.f; rstdO = r.off; return this; }
+
+        void run(int n, int minChunk) {
+            try {
+                Parallel.parallelFor(n, minChunk, this);
+            } finally {
+                o = x = y = g = bb = mean = rstd = null;
+            }
+        }
+
+        @Override public void run(int start, int end, int worker) {
+            switch (op) {
+                case BIAS -> { for (int i = start; i < end; i++) addRow(o, oo + i * C, x, xo, C); }
+                case BIAS_BACK -> biasBack(start, end);
+                case LN -> { for (int i = start; i < end; i++) lnRow(i); }
+                case LN_BACK -> { float[] p = partial[worker]; for (int i = start; i < end; i++) lnBackRow(i, p); }
+                case SOFTMAX -> { for (int i = start; i < end; i++) softmaxRow(o, oo + i * C, x, xo + i * C, C); }
+                case XENT -> { for (int i = start; i < end; i++) xentRow(i); }
+                case ROPE -> { for (int i = start; i < end; i++) ropeRow(i); }
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+
+        /** dBias[c0..c1) += Σ_i dOut[i][c0..c1): vector accumulators over rows, four column vectors at a time. */
+        private void biasBack(int c0, int c1) {
+            int c = c0;
+            for (; c + 4 * L <= c1; c += 4 * L) {
+                FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+                for (int i = 0, p = xo + c; i < N; i++, p += C) {
+                    s0 = s0.add(FloatVector.fromArray(S, x, p));
+                    s1 = s1.add(FloatVector.fromArray(S, x, p + L));
+                    s2 = s2.add(FloatVector.fromArray(S, x, p + 2 * L));
+                    s3 = s3.add(FloatVector.fromArray(S, x, p + 3 * L));
+                }
+                s0.add(FloatVector.fromArray(S, o, oo + c)).intoArray(o, oo + c);
+                s1.add(FloatVector.fromArray(S, o, oo + c + L)).intoArray(o, oo + c + L);
+                s2.add(FloatVector.fromArray(S, o, oo + c + 2 * L)).intoArray(o, oo + c + 2 * L);
+                s3.add(FloatVector.fromArray(S, o, oo + c + 3 * L)).intoArray(o, oo + c + 3 * L);
+            }
+            for (; c + L <= c1; c += L) {
+                FloatVector s0 = FloatVector.zero(S);
+                for (int i = 0, p = xo + c; i < N; i++, p += C) s0 = s0.add(FloatVector.fromArray(S, x, p));
+                s0.add(FloatVector.fromArray(S, o, oo + c)).intoArray(o, oo + c);
+            }
+            for (; c < c1; c++) {
+                float s = 0;
+                for (int i = 0, p = xo + c; i < N; i++, p += C) s += x[p];
+                o[oo + c] += s;
+            }
+        }
+
+        private void lnRow(int i) {
+            int r = xo + i * C, cv = C / L * L;
+            FloatVector acc = FloatVector.zero(S);
+            int c = 0;
+            for (; c < cv; c += L) acc = acc.add(FloatVector.fromArray(S, x, r + c));
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < C; c++) sum += x[r + c];
+            float m = sum / C;
+            // variance around the mean (second sweep over an L1-resident row): no cancellation
+            acc = FloatVector.zero(S);
+            for (c = 0; c < cv; c += L) { FloatVector d = FloatVector.fromArray(S, x, r + c).sub(m); acc = d.fma(d, acc); }
+            float var = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < C; c++) { float d = x[r + c] - m; var += d * d; }
+            float rs = (float) (1.0 / Math.sqrt((double) var / C + eps));
+            int w = oo + i * C;
+            for (c = 0; c < cv; c += L) {
+                FloatVector xh = FloatVector.fromArray(S, x, r + c).sub(m).mul(rs);
+                if (hasGain) xh = xh.mul(FloatVector.fromArray(S, g, go + c));
+                if (hasBias) xh = xh.add(FloatVector.fromArray(S, bb, bo + c));
+                xh.intoArray(o, w + c);
+            }
+            for (; c < C; c++) {
+                float v = (x[r + c] - m) * rs;
+                if (hasGain) v *= g[go + c];
+                if (hasBias) v += bb[bo + c];
+                o[w + c] = v;
+            }
+            mean[meanO + i] = m;
+            rstd[rstdO + i] = rs;
+        }
+
+        /** x = in, y = dOut, o = dIn, p = this worker's dGain|dBias sums. */
+        private void lnBackRow(int i, float[] p) {
+            int r = xo + i * C, d = yo + i * C, w = oo + i * C, cv = C / L * L;
+            float m = mean[meanO + i], rs = rstd[rstdO + i];
+            FloatVector sD = FloatVector.zero(S), sDX = FloatVector.zero(S);
+            int c = 0;
+            for (; c < cv; c += L) {
+                FloatVector xh = FloatVector.fromArray(S, x, r + c).sub(m).mul(rs);
+                FloatVector dxh = FloatVector.fromArray(S, y, d + c);
+                if (hasGain) dxh = dxh.mul(FloatVector.fromArray(S, g, go + c));
+                sD = sD.add(dxh);
+                sDX = dxh.fma(xh, sDX);
+            }
+            float sumD = sD.reduceLanes(VectorOperators.ADD), sumDX = sDX.reduceLanes(VectorOperators.ADD);
+            for (; c < C; c++) {
+                float xh = (x[r + c] - m) * rs, dxh = y[d + c] * (hasGain ? g[go + c] : 1f);
+                sumD += dxh;
+                sumDX += dxh * xh;
+            }
+            float meanD = sumD / C, meanDX = sumDX / C;
+            for (c = 0; c < cv; c += L) {
+                FloatVector xh = FloatVector.fromArray(S, x, r + c).sub(m).mul(rs);
+                FloatVector dy = FloatVector.fromArray(S, y, d + c);
+                FloatVector dxh = hasGain ? dy.mul(FloatVector.fromArray(S, g, go + c)) : dy;
+                if (params) {
+                    dy.fma(xh, FloatVector.fromArray(S, p, c)).intoArray(p, c);
+                    dy.add(FloatVector.fromArray(S, p, C + c)).intoArray(p, C + c);
+                }
+                FloatVector di = dxh.sub(meanD).sub(xh.mul(meanDX)).mul(rs);
+                di.add(FloatVector.fromArray(S, o, w + c)).intoArray(o, w + c);
+            }
+            for (; c < C; c++) {
+                float xh = (x[r + c] - m) * rs, dy = y[d + c], dxh = dy * (hasGain ? g[go + c] : 1f);
+                if (params) { p[c] += dy * xh; p[C + c] += dy; }
+                o[w + c] += rs * (dxh - meanD - xh * meanDX);
+            }
+        }
+
+        /** x = logits, o = dLogits (may be null), y = losses. */
+        private void xentRow(int i) {
+            int r = xo + i * C, tgt = targets[i];
+            boolean grad = o != null;
+            int w = oo + i * C;
+            if (tgt < 0) {
+                y[yo + i] = 0;
+                if (grad) java.util.Arrays.fill(o, w, w + C, 0f);
+                return;
+            }
+            float max = rowMax(x, r, C);
+            int cv = C / L * L, c = 0;
+            FloatVector acc = FloatVector.zero(S);
+            if (grad) {   // keep exp(l − max) in dLogits, then scale it in place
+                for (; c < cv; c += L) {
+                    FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(o, w + c);
+                    acc = acc.add(e);
+                }
+            } else {
+                for (; c < cv; c += L) acc = acc.add(FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP));
+            }
+            double sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < C; c++) {
+                float e = (float) Math.exp(x[r + c] - max);
+                if (grad) o[w + c] = e;
+                sum += e;
+            }
+            double logZ = max + Math.log(sum);
+            y[yo + i] = (float) (logZ - x[r + tgt]);
+            if (grad) {
+                float sc = (float) (invCount / sum);
+                for (c = 0; c < cv; c += L) FloatVector.fromArray(S, o, w + c).mul(sc).intoArray(o, w + c);
+                for (; c < C; c++) o[w + c] *= sc;
+                o[w + tgt] -= invCount;
+            }
+        }
+
+        private void ropeRow(int row) {
+            int t = row % T, hs = C / H, half = hs / 2;
+            int tab = (pos0 + t) * half;
+            float[] cs = ropeCos, sn = ropeSin;
+            float sgn = inverse ? -1f : 1f;
+            for (int h = 0; h < H; h++) {
+                int base = oo + row * C + h * hs;
+                for (int i = 0; i < half; i++) {
+                    float c = cs[tab + i], s = sgn * sn[tab + i];
+                    int p = base + 2 * i;
+                    float x0 = o[p], x1 = o[p + 1];
+                    o[p] = x0 * c - x1 * s;
+                    o[p + 1] = x0 * s + x1 * c;
+                }
+            }
+        }
+
+        private void addRow(float[] dst, int d, float[] src, int s, int n) {
+            int c = 0, cv = n / L * L;
+            for (; c < cv; c += L)
+                FloatVector.fromArray(S, dst, d + c).add(FloatVector.fromArray(S, src, s + c)).intoArray(dst, d + c);
+            for (; c < n; c++) dst[d + c] += src[s + c];
+        }
+    }
+
+    static float rowMax(float[] x, int r, int n) {
+        int cv = n / L * L, c = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (cv > 0) {
+            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; c < cv; c += L) m = m.max(FloatVector.fromArray(S, x, r + c));
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; c < n; c++) max = Math.max(max, x[r + c]);
+        return max;
+    }
+
+    /** o[w..w+n) = softmax(x[r..r+n)). */
+    static void softmaxRow(float[] o, int w, float[] x, int r, int n) {
+        float max = rowMax(x, r, n);
+        int cv = n / L * L, c = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; c < cv; c += L) {
+            FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(o, w + c);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) { float e = (float) Math.exp(x[r + c] - max); o[w + c] = e; sum += e; }
+        float inv = (float) (1 / sum);
+        for (c = 0; c < cv; c += L) FloatVector.fromArray(S, o, w + c).mul(inv).intoArray(o, w + c);
+        for (; c < n; c++) o[w + c] *= inv;
+    }
+
+    // ==================================================================================== attention
+
+    @Override public synchronized void attention(Tensor out, Tensor att, Tensor q, Tensor k, Tensor v, int B, int T, int C, int H) {
+        if (!f32(out, att, q, k) || !f32(v)) { super.attention(out, att, q, k, v, B, T, C, H); return; }
+        runAttention(false, out, att, q, k, v, null, null, null, null, B, T, C, H);
+    }
+
+    @Override public synchronized void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, Tensor dOut,
+                                                         Tensor q, Tensor k, Tensor v, Tensor att, int B, int T, int C, int H) {
+        if (!f32(dq, dk, dv, dAtt) || !f32(dOut, q, k, v) || !f32(att)) {
+            super.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
+            return;
+        }
+        runAttention(true, dOut, att, q, k, v, dq, dk, dv, dAtt, B, T, C, H);
+    }
+
+    private void runAttention(boolean backward, Tensor out, Tensor attn, Tensor q, Tensor k, Tensor v,
+                              Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, int B, int T, int C, int H) {
+        gemm.ensureScratch();
+        Attention a = att;
+        a.backward = backward;
+        a.out = out.f; a.outO = out.off;
+        a.att = attn.f; a.attO = attn.off;
+        a.q = q.f; a.qO = q.off; a.k = k.f; a.kO = k.off; a.v = v.f; a.vO = v.off;
+        if (backward) {
+            a.dq = dq.f; a.dqO = dq.off; a.dk = dk.f; a.dkO = dk.off; a.dv = dv.f; a.dvO = dv.off;
+            a.dAtt = dAtt.f; a.dAttO = dAtt.off;
+        }
+        a.B = B; a.T = T; a.C = C; a.H = H;
+        try {
+            Parallel.forEach(B * H, a);
+        } finally {
+            a.out = a.att = a.q = a.k = a.v = a.dq = a.dk = a.dv = a.dAtt = null;
+        }
+    }
+
+    /**
+     * One (batch, head) per task, as small GEMMs on the head's column slice (row stride C) of q, k, v:
+     * scores = q·kᵀ, probabilities by a row softmax with the causal mask, y = att·v; backward the four
+     * products of its transpose. Query rows go in blocks of ATT_BLOCK, each touching only keys up to its
+     * last row, so the masked upper triangle costs at most one block's worth.
+     */
+    private final class Attention implements Parallel.Body {
+        boolean backward;
+        float[] out, att, q, k, v, dq, dk, dv, dAtt;
+        int outO, attO, qO, kO, vO, dqO, dkO, dvO, dAttO, B, T, C, H;
+
+        @Override public void run(int task, int worker) {
+            int b = task / H, h = task % H, hs = C / H;
+            int row0 = b * T * C + h * hs;                 // (b, t=0, head h) in every (B,T,C) tensor
+            int a0 = task * T * T;                         // (b, h) block of the (B,H,T,T) tensors
+            Gemm.Scratch s = gemm.scratch(worker);
+            float scale = (float) (1.0 / Math.sqrt(hs));
+            if (!backward) forward(row0, a0, hs, scale, s);
+            else backward(row0, a0, hs, scale, s);
+        }
+
+        private void forward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {
+            for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
+                int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
+                int ar = attO + a0 + t0 * T;
+                // scores[t][s] = q_t · k_s for s < t1
+                Gemm.serial(att, ar, T, q, qO + row0 + t0 * C, C, false, k, kO + row0, C, true, m, hs, t1, false, s);
+                for (int t = t0; t < t1; t++) causalSoftmax(att, attO + a0 + t * T, t, scale);
+                // y_t = Σ_s att[t][s] · v_s
+                Gemm.serial(out, outO + row0 + t0 * C, C, att, ar, T, false, v, vO + row0, C, false, m, t1, hs, false, s);
+            }
+        }
+
+        /** Row t of scores: softmax of scale·x[0..t], zeros after. */
+        private void causalSoftmax(float[] x, int r, int t, float scale) {
+            int n = t + 1;
+            int cv = n / L * L, c = 0;
+            float max = rowMax(x, r, n) * scale;
+            FloatVector acc = FloatVector.zero(S);
+            for (; c < cv; c += L) {
+                FloatVector e = FloatVector.fromArray(S, x, r + c).mul(scale).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(x, r + c);
+                acc = acc.add(e);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < n; c++) { float e = (float) Math.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
+            float inv = 1f / sum;
+            for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
+            for (; c < n; c++) x[r + c] *= inv;
+            java.util.Arrays.fill(x, r + n, r + T, 0f);
+        }
+
+        private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {
+            // out holds dOut (the gradient of y). Rows of dAtt first: dA = dY·vᵀ, then the softmax backward
+            // in place (dS), then dq += dS·k. The column products (dv, dk) need all of dS.
+            for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
+                int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
+                int dr = dAttO + a0 + t0 * T;
+                Gemm.serial(dAtt, dr, T, out, outO + row0 + t0 * C, C, false, v, vO + row0, C, true, m, hs, t1, false, s);
+                for (int t = t0; t < t1; t++) softmaxBack(dAtt, dAttO + a0 + t * T, att, attO + a0 + t * T, t, t1, scale);
+                Gemm.serial(dq, dqO + row0 + t0 * C, C, dAtt, dr, T, false, k, kO + row0, C, false, m, t1, hs, true, s);
+            }
+            for (int s0 = 0; s0 < T; s0 += ATT_BLOCK) {
+                int s1 = Math.min(T, s0 + ATT_BLOCK), m = s1 - s0;
+                // dv_s += Σ_{t ≥ s0} att[t][s] · dY_t ;  dk_s += Σ_{t ≥ s0} dS[t][s] · q_t
+                Gemm.serial(dv, dvO + row0 + s0 * C, C, att, attO + a0 + s0 * T + s0, T, true,
+                        out, outO + row0 + s0 * C, C, false, m, T - s0, hs, true, s);
+                Gemm.serial(dk, dkO + row0 + s0 * C, C, dAtt, dAttO + a0 + s0 * T + s0, T, true,
+                        q, qO + row0 + s0 * C, C, false, m, T - s0, hs, true, s);
+            }
+        }
+
+        /** dS[s] = att[s]·(dA[s] − Σ_r att[r]·dA[r])·scale for s ≤ t; zero for t < s < t1. */
+        private void softmaxBack(float[] d, int dr, float[] a, int ar, int t, int t1, float scale) {
+            int n = t + 1, cv = n / L * L, c = 0;
+            FloatVector acc = FloatVector.zero(S);
+            for (; c < cv; c += L) acc = FloatVector.fromArray(S, a, ar + c).fma(FloatVector.fromArray(S, d, dr + c), acc);
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < n; c++) dot += a[ar + c] * d[dr + c];
+            for (c = 0; c < cv; c += L) {
+                FloatVector dv = FloatVector.fromArray(S, d, dr + c).sub(dot);
+                FloatVector.fromArray(S, a, ar + c).mul(dv).mul(scale).intoArray(d, dr + c);
+            }
+            for (; c < n; c++) d[dr + c] = a[ar + c] * (d[dr + c] - dot) * scale;
+            java.util.Arrays.fill(d, dr + n, dr + t1, 0f);
+        }
+    }
+}

@@ -1,0 +1,366 @@
+package jgpt.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Pure-Java float GEMM: C(M,N) (+)= A(M,K) · B(K,N), where each operand is stored either row-major or
+ * transposed, with its own leading dimension (so a head's slice of a (B,T,C) tensor is an operand too).
+ *
+ * <p>Goto/BLIS structure: a KC×NC block of B and an MC×KC block of A are packed into contiguous
+ * micro-panels (zero-padded at the edges, so the inner loop has no tail and the transposed layouts cost
+ * nothing there), and a register-tiled micro-kernel computes an MR×NR tile of C with MR·NR/L FMA
+ * accumulators kept in vector registers. MR = 4 rows × NR = 2 vectors: C2 keeps 8 accumulators, 2 B
+ * vectors and the broadcasts in the 16 AVX2 registers; with 6 rows it spills one accumulator to the stack
+ * and runs at half speed.
+ *
+ * <p>{@link #gemm} cuts C into rectangles along its longer side and runs them on {@link Parallel};
+ * {@link #serial} runs one product on the calling worker (attention runs one per head in parallel).
+ * An instance owns per-worker packing scratch and is not for concurrent use (FastKernels serialises calls).
+ */
+final class Gemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int MR = 4, NR = 2 * L;
+    static final int KC = Integer.getInteger("jgpt.gemm.kc", 256);
+    static final int MC = roundUp(Integer.getInteger("jgpt.gemm.mc", 128), MR);
+    static final int NC = roundUp(Integer.getInteger("jgpt.gemm.nc", 1024), NR);
+    /** Below this many flops a product runs on one thread: waking the pool costs more than it saves. */
+    static final long PARALLEL_FLOPS = 1_000_000;
+
+    /** Per-worker packing buffers: A block (MC×KC), B block (KC×NC), one edge tile (MR×NR). */
+    static final class Scratch {
+        final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR];
+    }
+
+    private Scratch[] scratch = new Scratch[0];
+    private final Task task = new Task();
+
+    static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
+
+    Scratch scratch(int worker) { return scratch[worker]; }
+
+    /** Makes sure every pool worker has scratch; call before a parallel region that uses {@link #scratch}. */
+    void ensureScratch() {
+        int threads = Parallel.threads();
+        if (scratch.length < threads) {
+            Scratch[] s = java.util.Arrays.copyOf(scratch, threads);
+            for (int w = scratch.length; w < threads; w++) s[w] = new Scratch();
+            scratch = s;
+        }
+    }
+
+    /**
+     * Parallel product with dense operands: lda = K (or M if transA), ldb = N (or K if transB), ldc = N.
+     * A[i][k] = a[ao + i·K + k] or a[ao + k·M + i];  B[k][j] = b[bo + k·N + j] or b[bo + j·K + k].
+     */
+    void gemm(float[] c, int co, float[] a, int ao, boolean transA, float[] b, int bo, boolean transB,
+              int M, int K, int N, boolean accumulate) {
+        if (M <= 0 || N <= 0) return;
+        int lda = transA ? M : K, ldb = transB ? K : N;
+        if (K <= 0) {
+            if (!accumulate) java.util.Arrays.fill(c, co, co + M * N, 0f);
+            return;
+        }
+        ensureScratch();
+        Task t = task;
+        t.c = c; t.co = co; t.a = a; t.ao = ao; t.lda = lda; t.transA = transA;
+        t.b = b; t.bo = bo; t.ldb = ldb; t.transB = transB;
+        t.M = M; t.K = K; t.N = N; t.accumulate = accumulate;
+        int threads = Parallel.threads();
+        // Rectangles along C's longer side: two per thread, so a thread whose core is busy with another
+        // process hands over work, and never thinner than one micro-tile, so packing stays amortised.
+        int want = 2L * M * N * K < PARALLEL_FLOPS || threads == 1 ? 1 : 2 * threads;
+        if (M == 1) {
+            // a matrix-vector product (generation): stream B once, no packing; split its columns
+            t.vector = true;
+            t.splitN = true;
+            int blocks = Math.max(1, Math.min(want, N / (4 * L)));
+            t.step = roundUp((N + blocks - 1) / blocks, L);
+        } else if (N >= M) {
+            t.vector = false;
+            t.splitN = true;
+            int blocks = Math.max(1, Math.min(want, (N + NR - 1) / NR));
+            t.step = roundUp((N + blocks - 1) / blocks, NR);
+        } else {
+            t.vector = false;
+            t.splitN = false;
+            int blocks = Math.max(1, Math.min(want, (M + MR - 1) / MR));
+            t.step = roundUp((M + blocks - 1) / blocks, MR);
+        }
+        int tasks = ((t.splitN ? N : M) + t.step - 1) / t.step;
+        try {
+            Parallel.forEach(tasks, t);
+        } finally {
+            t.c = t.a = t.b = null;
+        }
+    }
+
+    private final class Task implements Parallel.Body {
+        float[] c, a, b;
+        int co, ao, bo, lda, ldb, M, K, N, step;
+        boolean transA, transB, accumulate, splitN, vector;
+
+        @Override public void run(int task, int worker) {
+            int i0 = 0, i1 = M, j0 = 0, j1 = N;
+            if (splitN) { j0 = task * step; j1 = Math.min(N, j0 + step); }
+            else { i0 = task * step; i1 = Math.min(M, i0 + step); }
+            if (vector) {
+                if (transB) vecMatT(c, co + j0, a, ao, b, bo + j0 * ldb, ldb, K, j1 - j0, accumulate);
+                else vecMat(c, co + j0, a, ao, b, bo + j0, ldb, K, j1 - j0, accumulate);
+                return;
+            }
+            Scratch s = scratch[worker];
+            blocked(c, co + i0 * N + j0, N, a, transA ? ao + i0 : ao + i0 * lda, lda, transA,
+                    b, transB ? bo + j0 * ldb : bo + j0, ldb, transB, i1 - i0, K, j1 - j0, accumulate, s);
+        }
+    }
+
+    /** One product on the calling thread with explicit leading dimensions (see {@link #blocked}). */
+    static void serial(float[] c, int co, int ldc, float[] a, int ao, int lda, boolean transA,
+                       float[] b, int bo, int ldb, boolean transB, int M, int K, int N, boolean accumulate, Scratch s) {
+        if (M <= 0 || N <= 0) return;
+        if (K <= 0) {
+            if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + N, 0f);
+            return;
+        }
+        blocked(c, co, ldc, a, ao, lda, transA, b, bo, ldb, transB, M, K, N, accumulate, s);
+    }
+
+    /** out[j] (+)= Σ_k x[k] · W[j][k] for a row vector x and W stored (n, ldw): one dot product per row of W. */
+    static void vecMatT(float[] c, int co, float[] x, int xo, float[] w, int wo, int ldw, int K, int n, boolean accumulate) {
+        int kv = K - K % L;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            int r0 = wo + j * ldw, r1 = r0 + ldw, r2 = r1 + ldw, r3 = r2 + ldw;
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            for (int k = 0; k < kv; k += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, xo + k);
+                a0 = xv.fma(FloatVector.fromArray(S, w, r0 + k), a0);
+                a1 = xv.fma(FloatVector.fromArray(S, w, r1 + k), a1);
+                a2 = xv.fma(FloatVector.fromArray(S, w, r2 + k), a2);
+                a3 = xv.fma(FloatVector.fromArray(S, w, r3 + k), a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (int k = kv; k < K; k++) {
+                float xk = x[xo + k];
+                s0 += xk * w[r0 + k]; s1 += xk * w[r1 + k]; s2 += xk * w[r2 + k]; s3 += xk * w[r3 + k];
+            }
+            if (accumulate) { c[co + j] += s0; c[co + j + 1] += s1; c[co + j + 2] += s2; c[co + j + 3] += s3; }
+            else { c[co + j] = s0; c[co + j + 1] = s1; c[co + j + 2] = s2; c[co + j + 3] = s3; }
+        }
+        for (; j < n; j++) {
+            int r0 = wo + j * ldw;
+            FloatVector a0 = FloatVector.zero(S);
+            for (int k = 0; k < kv; k += L) a0 = FloatVector.fromArray(S, x, xo + k).fma(FloatVector.fromArray(S, w, r0 + k), a0);
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            for (int k = kv; k < K; k++) s0 += x[xo + k] * w[r0 + k];
+            if (accumulate) c[co + j] += s0; else c[co + j] = s0;
+        }
+    }
+
+    /** out[j] (+)= Σ_k x[k] · W[k][j] for a row vector x and row-major W (ldw): axpy over W's rows. */
+    static void vecMat(float[] c, int co, float[] x, int xo, float[] w, int wo, int ldw, int K, int n, boolean accumulate) {
+        int nv = n - n % L;
+        if (!accumulate) java.util.Arrays.fill(c, co, co + n, 0f);
+        // four rows of W per sweep over the output, so c is read and written K/4 times, not K
+        int k = 0;
+        for (; k + 3 < K; k += 4) {
+            float x0 = x[xo + k], x1 = x[xo + k + 1], x2 = x[xo + k + 2], x3 = x[xo + k + 3];
+            int r0 = wo + k * ldw, r1 = r0 + ldw, r2 = r1 + ldw, r3 = r2 + ldw;
+            FloatVector v0 = FloatVector.broadcast(S, x0), v1 = FloatVector.broadcast(S, x1);
+            FloatVector v2 = FloatVector.broadcast(S, x2), v3 = FloatVector.broadcast(S, x3);
+            for (int j = 0; j < nv; j += L) {
+                FloatVector acc = FloatVector.fromArray(S, c, co + j);
+                acc = v0.fma(FloatVector.fromArray(S, w, r0 + j), acc);
+                acc = v1.fma(FloatVector.fromArray(S, w, r1 + j), acc);
+                acc = v2.fma(FloatVector.fromArray(S, w, r2 + j), acc);
+                acc = v3.fma(FloatVector.fromArray(S, w, r3 + j), acc);
+                acc.intoArray(c, co + j);
+            }
+            for (int j = nv; j < n; j++) c[co + j] += x0 * w[r0 + j] + x1 * w[r1 + j] + x2 * w[r2 + j] + x3 * w[r3 + j];
+        }
+        for (; k < K; k++) {
+            float x0 = x[xo + k];
+            int r0 = wo + k * ldw;
+            FloatVector v0 = FloatVector.broadcast(S, x0);
+            for (int j = 0; j < nv; j += L)
+                v0.fma(FloatVector.fromArray(S, w, r0 + j), FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
+            for (int j = nv; j < n; j++) c[co + j] += x0 * w[r0 + j];
+        }
+    }
+
+    /**
+     * The serial Goto loops. C(M,N) at c[co + i·ldc + j]; A[i][k] at a[ao + i·lda + k] (or a[ao + k·lda + i]
+     * if transA); B[k][j] at b[bo + k·ldb + j] (or b[bo + j·ldb + k] if transB).
+     */
+    static void blocked(float[] c, int co, int ldc, float[] a, int ao, int lda, boolean transA,
+                        float[] b, int bo, int ldb, boolean transB, int M, int K, int N, boolean accumulate, Scratch s) {
+        float[] ap = s.ap, bp = s.bp, edge = s.edge;
+        for (int jc = 0; jc < N; jc += NC) {
+            int nc = Math.min(NC, N - jc);
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                boolean add = accumulate || pc > 0;
+                if (transB) packBT(bp, b, bo, ldb, pc, kc, jc, nc);
+                else packBN(bp, b, bo, ldb, pc, kc, jc, nc);
+                for (int ic = 0; ic < M; ic += MC) {
+                    int mc = Math.min(MC, M - ic);
+                    if (transA) packAT(ap, a, ao, lda, pc, kc, ic, mc);
+                    else packAN(ap, a, ao, lda, pc, kc, ic, mc);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bOff = (jr / NR) * kc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int aOff = (ir / MR) * kc * MR;
+                            int cOff = co + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(kc, ap, aOff, bp, bOff, c, cOff, ldc, add);
+                            } else {
+                                kernel(kc, ap, aOff, bp, bOff, edge, 0, NR, false);
+                                for (int r = 0; r < mr; r++) {
+                                    int cr = cOff + r * ldc, er = r * NR;
+                                    if (add) for (int q = 0; q < nr; q++) c[cr + q] += edge[er + q];
+                                    else for (int q = 0; q < nr; q++) c[cr + q] = edge[er + q];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- packing: A block (mc×kc) into MR-row micro-panels [panel][k][r]; B block (kc×nc) into NR-column
+    // micro-panels [panel][k][q]; zeros past the edges so the micro-kernel never needs a tail ------------
+
+    /** A row-major: A[i][k] = a[ao + i·lda + k]. */
+    static void packAN(float[] dst, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = (ir / MR) * kc * MR;
+            int mr = Math.min(MR, mc - ir);
+            if (mr == MR) {
+                int s0 = ao + (ic + ir) * lda + pc, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                for (int k = 0, d = base; k < kc; k++, d += MR) {
+                    dst[d] = a[s0 + k];
+                    dst[d + 1] = a[s1 + k];
+                    dst[d + 2] = a[s2 + k];
+                    dst[d + 3] = a[s3 + k];
+                }
+            } else {
+                for (int r = 0; r < MR; r++) {
+                    int d = base + r;
+                    if (r < mr) {
+                        int s = ao + (ic + ir + r) * lda + pc;
+                        for (int k = 0; k < kc; k++, d += MR) dst[d] = a[s + k];
+                    } else {
+                        for (int k = 0; k < kc; k++, d += MR) dst[d] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A stored transposed: A[i][k] = a[ao + k·lda + i]. */
+    static void packAT(float[] dst, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = (ir / MR) * kc * MR;
+            int mr = Math.min(MR, mc - ir);
+            if (mr == MR) {
+                for (int k = 0; k < kc; k++) {
+                    int s = ao + (pc + k) * lda + ic + ir, d = base + k * MR;
+                    dst[d] = a[s];
+                    dst[d + 1] = a[s + 1];
+                    dst[d + 2] = a[s + 2];
+                    dst[d + 3] = a[s + 3];
+                }
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    int s = ao + (pc + k) * lda + ic + ir, d = base + k * MR;
+                    int r = 0;
+                    for (; r < mr; r++) dst[d + r] = a[s + r];
+                    for (; r < MR; r++) dst[d + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** B row-major: B[k][j] = b[bo + k·ldb + j]. */
+    static void packBN(float[] dst, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = (jr / NR) * kc * NR;
+            int nr = Math.min(NR, nc - jr);
+            if (nr == NR) {
+                for (int k = 0; k < kc; k++) {
+                    int s = bo + (pc + k) * ldb + jc + jr, d = base + k * NR;
+                    FloatVector.fromArray(S, b, s).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, s + L).intoArray(dst, d + L);
+                }
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    int s = bo + (pc + k) * ldb + jc + jr, d = base + k * NR;
+                    int q = 0;
+                    for (; q < nr; q++) dst[d + q] = b[s + q];
+                    for (; q < NR; q++) dst[d + q] = 0f;
+                }
+            }
+        }
+    }
+
+    /** B stored transposed: B[k][j] = b[bo + j·ldb + k]. */
+    static void packBT(float[] dst, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = (jr / NR) * kc * NR;
+            int nr = Math.min(NR, nc - jr);
+            for (int q = 0; q < NR; q++) {
+                int d = base + q;
+                if (q < nr) {
+                    int s = bo + (jc + jr + q) * ldb + pc;
+                    for (int k = 0; k < kc; k++, d += NR) dst[d] = b[s + k];
+                } else {
+                    for (int k = 0; k < kc; k++, d += NR) dst[d] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: C[0..MR)[0..NR) (+)= Σ_k ap[k·MR + r] · bp[k·NR + q]. Per k: two B vectors, four
+     * broadcasts, eight FMAs into accumulators that stay in registers. Everything is written out by hand:
+     * a helper that took vectors as arguments would box them when C2 declines to inline it.
+     */
+    static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int ai = aOff, bi = bOff;
+        for (int k = 0; k < kc; k++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        int o = cOff;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, o)); c01 = c01.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
+            c10 = c10.add(FloatVector.fromArray(S, c, o)); c11 = c11.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
+            c20 = c20.add(FloatVector.fromArray(S, c, o)); c21 = c21.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
+            c30 = c30.add(FloatVector.fromArray(S, c, o)); c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+            o = cOff;
+        }
+        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
+        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
+        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
+        c30.intoArray(c, o); c31.intoArray(c, o + L);
+    }
+}

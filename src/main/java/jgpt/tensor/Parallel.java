@@ -1,0 +1,233 @@
+package jgpt.tensor;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One fixed pool of worker threads for the kernels: {@code threads − 1} daemon workers plus the calling
+ * thread, which always takes part. A parallel region hands out task indices 0..n−1 through one atomic
+ * counter (dynamic scheduling: a core stolen by another process just takes fewer tasks), so callers
+ * pass a reusable {@link Body} object and nothing is allocated per call.
+ *
+ * <p>Workers spin briefly between regions (kernel calls come back to back in a training step) and then
+ * park. Only one region runs at a time: a region started while another is running (another thread, or
+ * a body that itself calls {@link #forEach}) simply runs all its tasks on the calling thread.
+ *
+ * <p>Thread count: {@link #setThreads(int)} (from {@code --threads}), else the system property
+ * {@code jgpt.threads}, else {@link Runtime#availableProcessors()}. No ForkJoin pool, no parallel streams.
+ */
+public final class Parallel {
+    private Parallel() {}
+
+    /** Work split into tasks; {@code worker} is 0..threads()−1 (0 = the calling thread), for per-worker scratch. */
+    @FunctionalInterface
+    public interface Body { void run(int task, int worker); }
+
+    /** Work over an index range [start, end). */
+    @FunctionalInterface
+    public interface RangeBody { void run(int start, int end, int worker); }
+
+    private static final long SPIN_NANOS = Long.getLong("jgpt.spinMicros", 50) * 1000;
+
+    private static volatile Pool pool;
+
+    /** Number of threads (workers + caller) the kernels use. */
+    public static int threads() { return pool().threads; }
+
+    /**
+     * Sets the thread count (≥ 1); call once at start, before heavy work. Replacing a running pool is
+     * allowed (tests use it) but not while a region is running.
+     */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        Pool p = pool;
+        if (p != null && p.threads == n) return;
+        if (p != null) p.shutdown();
+        pool = new Pool(n);
+    }
+
+    private static Pool pool() {
+        Pool p = pool;
+        if (p != null) return p;
+        synchronized (Parallel.class) {
+            if (pool == null) pool = new Pool(defaultThreads());
+            return pool;
+        }
+    }
+
+    static int defaultThreads() {
+        String s = System.getProperty("jgpt.threads");
+        if (s != null && !s.isBlank()) {
+            try {
+                int n = Integer.parseInt(s.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) { }
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Runs body.run(t, worker) for every t in [0, nTasks), spread over the pool; returns when all are done. */
+    public static void forEach(int nTasks, Body body) {
+        if (nTasks <= 0) return;
+        Pool p = pool();
+        if (nTasks == 1 || p.threads == 1 || !p.busy.compareAndSet(false, true)) {
+            for (int t = 0; t < nTasks; t++) body.run(t, 0);
+            return;
+        }
+        p.run(nTasks, body);
+    }
+
+    /**
+     * Splits [0, n) into contiguous chunks of at least {@code minChunk} indices (at most one chunk per
+     * thread) and runs them in parallel. For elementwise kernels: below ~minChunk·2 it runs inline.
+     */
+    public static void parallelFor(int n, int minChunk, RangeBody body) {
+        if (n <= 0) return;
+        Pool p = pool();
+        int chunks = Math.min(p.threads, Math.max(1, n / Math.max(1, minChunk)));
+        if (chunks == 1 || !p.busy.compareAndSet(false, true)) {
+            body.run(0, n, 0);
+            return;
+        }
+        Splitter s = p.splitter;
+        s.body = body;
+        s.n = n;
+        s.chunks = chunks;
+        try {
+            p.run(chunks, s);
+        } finally {
+            s.body = null;
+        }
+    }
+
+    /** Turns task indices into equal contiguous ranges; one per pool, used only while the pool is held. */
+    private static final class Splitter implements Body {
+        RangeBody body;
+        int n, chunks;
+
+        @Override public void run(int task, int worker) {
+            long lo = (long) n * task / chunks, hi = (long) n * (task + 1) / chunks;
+            body.run((int) lo, (int) hi, worker);
+        }
+    }
+
+    private static final class Pool {
+        final int threads;
+        final Worker[] workers;
+        final AtomicBoolean busy = new AtomicBoolean();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger pending = new AtomicInteger();
+        final Splitter splitter = new Splitter();
+        volatile long generation;
+        volatile boolean stopped;
+        volatile Thread caller;
+        volatile boolean callerParked;
+        Body body;
+        int nTasks;
+        volatile Throwable failure;
+
+        Pool(int threads) {
+            this.threads = threads;
+            workers = new Worker[threads - 1];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this, i + 1);
+                workers[i].start();
+            }
+        }
+
+        /** Called with busy held; releases it. */
+        void run(int n, Body b) {
+            try {
+                body = b;
+                nTasks = n;
+                failure = null;
+                caller = Thread.currentThread();
+                next.set(0);
+                pending.set(workers.length);
+                generation++;                                   // volatile write publishes body/nTasks
+                for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
+                work(0);
+                awaitWorkers();
+                Throwable f = failure;
+                if (f != null) {
+                    if (f instanceof RuntimeException re) throw re;
+                    if (f instanceof Error e) throw e;
+                    throw new RuntimeException(f);
+                }
+            } finally {
+                body = null;
+                caller = null;
+                busy.set(false);
+            }
+        }
+
+        void work(int worker) {
+            Body b = body;
+            int n = nTasks;
+            for (int t; (t = next.getAndIncrement()) < n; ) {
+                try {
+                    b.run(t, worker);
+                } catch (Throwable e) {
+                    if (failure == null) failure = e;
+                }
+            }
+        }
+
+        private void awaitWorkers() {
+            long start = System.nanoTime();
+            int spins = 0;
+            while (pending.get() != 0) {
+                if (++spins < 64 || System.nanoTime() - start < SPIN_NANOS) { Thread.onSpinWait(); continue; }
+                callerParked = true;
+                if (pending.get() != 0) LockSupport.parkNanos(this, 200_000);
+                callerParked = false;
+            }
+        }
+
+        void workerDone() {
+            if (pending.decrementAndGet() == 0 && callerParked) {
+                Thread c = caller;
+                if (c != null) LockSupport.unpark(c);
+            }
+        }
+
+        void shutdown() {
+            stopped = true;
+            generation++;
+            for (Worker w : workers) LockSupport.unpark(w);
+        }
+    }
+
+    private static final class Worker extends Thread {
+        final Pool pool;
+        final int index;
+        volatile boolean parked;
+
+        Worker(Pool pool, int index) {
+            super("jgpt-kernel-" + index);
+            this.pool = pool;
+            this.index = index;
+            setDaemon(true);
+        }
+
+        @Override public void run() {
+            long seen = pool.generation;
+            while (true) {
+                long start = System.nanoTime();
+                int spins = 0;
+                long g;
+                while ((g = pool.generation) == seen) {
+                    if (++spins < 64 || System.nanoTime() - start < SPIN_NANOS) { Thread.onSpinWait(); continue; }
+                    parked = true;
+                    if (pool.generation == seen) LockSupport.park(this);
+                    parked = false;
+                }
+                seen = g;
+                if (pool.stopped) return;
+                pool.work(index);
+                pool.workerDone();
+            }
+        }
+    }
+}
