@@ -14,7 +14,7 @@ import jgpt.UserError;
  * {@link #next} fills the caller's arrays and allocates nothing. {@link #state()}/{@link #restore} let a
  * checkpoint resume the exact batch sequence.
  */
-public final class Batches {
+public final class Batches implements BatchSource {
     public enum Mode { SEQUENTIAL, RANDOM }
 
     private final TokenFile file;

@@ -1,0 +1,326 @@
+package jgpt.model;
+
+import java.util.Random;
+import jgpt.tensor.DType;
+import jgpt.tensor.Kernels;
+import jgpt.tensor.Tensor;
+
+/**
+ * The decoder-only transformer: parameters in one flat buffer, forward and backward by hand.
+ * <pre>
+ *   x = wEmbed[tokens] + P                       (P: learned wPos, fixed sinusoid, or none with RoPE)
+ *   per block, pre-LN (GPT-2):  x = x + attn(LN1(x));  x = x + ffn(LN2(x))
+ *              post-LN (text):  x = LN1(x + attn(x));  x = LN2(x + ffn(x))
+ *   logits = LNf(x) · wVocabᵀ   (no LNf for post-LN; wVocab = wEmbed when tied)
+ *   loss = mean over positions of −log softmax(logits)[target]
+ * </pre>
+ * A training step is split in two so it can be distributed: {@link #forward} + {@link #backward} compute
+ * gradients into the flat {@link #grads} buffer; an optimizer applies the update.
+ */
+public final class GPT {
+    public final Config cfg;
+    public final ParamLayout layout;
+    public final DType dtype;
+    public final Kernels k;
+    public final Tensor params;        // (P) every parameter, laid out by `layout`
+    public final Weights w;            // named views of params
+    private Tensor grads;              // (P) allocated on first use: inference never pays for it
+    private Weights g;
+    private final Tensor sinusoid;     // (block, C) fixed positions for the textbook variant
+    private Activations a;             // buffers for the current (B, T)
+    private double dropout;
+    private long dropoutSeed;
+
+    public GPT(Config cfg, DType dtype, Kernels k) {
+        this.cfg = cfg;
+        this.layout = new ParamLayout(cfg);
+        this.dtype = dtype;
+        this.k = k;
+        this.params = Tensor.zeros(dtype, "params", Math.toIntExact(layout.total));
+        this.w = new Weights(layout, params);
+        this.sinusoid = cfg.positions() == Config.Positions.SINUSOIDAL ? sinusoidTable(dtype, cfg.block(), cfg.embd()) : null;
+        for (Weights.Block b : w.layers) { b.ln1g().fill(1); b.ln2g().fill(1); }
+        if (w.lnfG != null) w.lnfG.fill(1);
+    }
+
+    /** P[pos, 2i] = sin(pos / 10000^(2i/C)), P[pos, 2i+1] = cos(pos / 10000^(2i/C)). */
+    static Tensor sinusoidTable(DType dtype, int T, int C) {
+        Tensor p = Tensor.zeros(dtype, "sinusoid", T, C);
+        for (int t = 0; t < T; t++)
+            for (int i = 0; 2 * i < C; i++) {
+                double ang = t / Math.pow(10000, 2.0 * i / C);
+                p.set(t * C + 2 * i, Math.sin(ang));
+                if (2 * i + 1 < C) p.set(t * C + 2 * i + 1, Math.cos(ang));
+            }
+        return p;
+    }
+
+    /** GPT-2 initialisation: weights N(0, 0.02), residual projections wo and w2 N(0, 0.02/√(2L)), biases 0, gains 1. */
+    public GPT initGpt2(long seed) {
+        Random rng = new Random(seed);
+        double resid = 0.02 / Math.sqrt(2.0 * cfg.layers());
+        var specs = layout.specs();
+        for (int i = 0; i < specs.size(); i++) {
+            ParamLayout.Spec s = specs.get(i);
+            Tensor t = w.get(i);
+            switch (s.kind()) {
+                case LN_GAIN -> t.fill(1);
+                case LN_BIAS, BQ, BK, BV, BO, B1, B2 -> t.zero();
+                default -> {
+                    double std = (s.kind() == ParamLayout.Kind.WO || s.kind() == ParamLayout.Kind.W2) ? resid : 0.02;
+                    for (int j = 0; j < t.size; j++) t.set(j, rng.nextGaussian() * std);
+                }
+            }
+        }
+        return this;
+    }
+
+    public Tensor param(String name) { return w.get(specIndex(name)); }
+    public Tensor grad(String name) { return gradViews().get(specIndex(name)); }
+
+    private int specIndex(String name) {
+        ParamLayout.Spec s = layout.get(name);
+        if (s == null) throw new IllegalArgumentException("no parameter named '" + name + "'");
+        return layout.specs().indexOf(s);
+    }
+
+    /** Gradient buffer, same layout as {@link #params}. */
+    public Tensor grads() { ensureGrads(); return grads; }
+    public Weights gradViews() { ensureGrads(); return g; }
+
+    private void ensureGrads() {
+        if (grads == null) {
+            grads = Tensor.zeros(dtype, "grads", Math.toIntExact(layout.total));
+            g = new Weights(layout, grads);
+        }
+    }
+
+    public void zeroGrad() { ensureGrads(); grads.zero(); }
+
+    /** Dropout probability for training forwards (0 = off). seed makes each step's masks reproducible. */
+    public void setDropout(double p, long seed) {
+        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
+        this.dropout = p;
+        this.dropoutSeed = seed;
+    }
+
+    /** Logits (B, T, V) of the last forward. */
+    public Tensor logits() { return a.logits; }
+    /** Attention probabilities (B, H, T, T) of layer l in the last forward. */
+    public Tensor attention(int l) { return a.layers[l].att; }
+    /** ∇logits (B, T, V) of the last backward: (P − onehot) / number of counted positions. */
+    public Tensor dLogits() { return a.dLogits; }
+    /** Per-position losses (B·T) of the last forward with targets. */
+    public Tensor losses() { return a.losses; }
+
+    Activations activations(int B, int T) {
+        if (T > cfg.block()) throw new IllegalArgumentException("sequence length " + T + " exceeds the model's context " + cfg.block());
+        if (a == null || a.B != B || a.T != T) a = new Activations(cfg, dtype, B, T);
+        return a;
+    }
+
+    // ============================================================================================ forward
+
+    /**
+     * Runs the model on tokens (B·T, row-major). With targets (−1 = ignore) returns the mean loss and
+     * prepares {@link #backward}; with null targets returns NaN and only the logits are computed.
+     */
+    public double forward(int[] tokens, int[] targets, int B, int T) {
+        Activations a = activations(B, T);
+        int N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
+        boolean pre = cfg.norm() == Config.Norm.PRE;
+        boolean drop = dropout > 0 && targets != null;
+        a.dropoutActive = drop;
+        System.arraycopy(tokens, 0, a.tokens, 0, N);
+        a.hasTargets = targets != null;
+        if (targets != null) System.arraycopy(targets, 0, a.targets, 0, N);
+
+        // x0 = wEmbed[token] + P[t]
+        for (int n = 0; n < N; n++) {
+            int tok = tokens[n], t = n % T;
+            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
+            for (int c = 0; c < C; c++) {
+                double x = w.wEmbed.get(tok * C + c);
+                if (w.wPos != null) x += w.wPos.get(t * C + c);
+                else if (sinusoid != null) x += sinusoid.get(t * C + c);
+                a.x0.set(n * C + c, x);
+            }
+        }
+        if (drop) dropout(a.x0, a.embMask, N * C, 0);
+
+        Tensor x = a.x0;
+        for (int l = 0; l < cfg.layers(); l++) {
+            Weights.Block p = w.layers[l];
+            Activations.Layer s = a.layers[l];
+            // ---- attention sub-layer
+            Tensor attnIn = x;
+            if (pre) { k.layerNorm(s.ln1, s.ln1Mean, s.ln1Rstd, x, p.ln1g(), p.ln1b(), N, C, cfg.lnEps()); attnIn = s.ln1; }
+            linear(s.q, attnIn, p.wq(), p.bq(), N, C, C);
+            linear(s.k, attnIn, p.wk(), p.bk(), N, C, C);
+            linear(s.v, attnIn, p.wv(), p.bv(), N, C, C);
+            if (cfg.positions() == Config.Positions.ROPE) {
+                k.rope(s.q, B, T, C, H, 0, cfg.ropeTheta(), false);
+                k.rope(s.k, B, T, C, H, 0, cfg.ropeTheta(), false);
+            }
+            k.attention(s.y, s.att, s.q, s.k, s.v, B, T, C, H);
+            linear(s.o, s.y, p.wo(), p.bo(), N, C, C);
+            if (drop) dropout(s.o, s.oMask, N * C, 2 * l + 1);
+            k.add(s.r1, x, s.o, N * C);
+            // ---- FFN sub-layer
+            Tensor ffnIn;
+            if (pre) { k.layerNorm(s.ln2, s.ln2Mean, s.ln2Rstd, s.r1, p.ln2g(), p.ln2b(), N, C, cfg.lnEps()); ffnIn = s.ln2; }
+            else { k.layerNorm(s.ln1, s.ln1Mean, s.ln1Rstd, s.r1, p.ln1g(), p.ln1b(), N, C, cfg.lnEps()); ffnIn = s.ln1; }
+            linear(s.h, ffnIn, p.w1(), p.b1(), N, C, F);
+            if (cfg.activation() == Config.Activation.GELU) k.gelu(s.act, s.h, N * F); else k.relu(s.act, s.h, N * F);
+            linear(s.f, s.act, p.w2(), p.b2(), N, F, C);
+            if (drop) dropout(s.f, s.fMask, N * C, 2 * l + 2);
+            k.add(s.r2, pre ? s.r1 : s.ln1, s.f, N * C);
+            if (pre) x = s.r2;
+            else { k.layerNorm(s.ln2, s.ln2Mean, s.ln2Rstd, s.r2, p.ln2g(), p.ln2b(), N, C, cfg.lnEps()); x = s.ln2; }
+        }
+        if (pre) { k.layerNorm(a.lnf, a.lnfMean, a.lnfRstd, x, w.lnfG, w.lnfB, N, C, cfg.lnEps()); x = a.lnf; }
+        a.xFinal = x;
+        k.matmulNT(a.logits, x, w.wVocab, N, C, V, false);   // logits = x · wVocabᵀ
+        if (targets == null) return Double.NaN;
+        return k.crossEntropy(a.dLogits, a.losses, a.logits, targets, N, V);
+    }
+
+    /** out(N,OC) = in(N,IC) · W(IC,OC) + bias. */
+    private void linear(Tensor out, Tensor in, Tensor weight, Tensor bias, int N, int IC, int OC) {
+        k.matmul(out, in, weight, N, IC, OC, false);
+        if (bias != null) k.addBias(out, bias, N, OC);
+    }
+
+    /** Inverted dropout with a counter-based mask: element i of site s at this step is kept iff hash(seed, s, i) ≥ p. */
+    private void dropout(Tensor x, Tensor mask, int n, int site) {
+        double keep = 1.0 / (1.0 - dropout);
+        long base = dropoutSeed * 0x9E3779B97F4A7C15L + site * 0xBF58476D1CE4E5B9L;
+        for (int i = 0; i < n; i++) {
+            long z = base + i * 0x94D049BB133111EBL;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+            double u = (z >>> 11) * 0x1.0p-53;
+            mask.set(i, u < dropout ? 0 : keep);
+        }
+        k.mul(x, x, mask, n);
+    }
+
+    // =========================================================================================== backward
+
+    /** Accumulates ∂loss/∂params into {@link #grads} for the last forward (which must have had targets). */
+    public void backward() {
+        if (a == null || !a.hasTargets) throw new IllegalStateException("backward needs a forward with targets first");
+        ensureGrads();
+        Activations a = this.a;
+        int B = a.B, T = a.T, N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
+        boolean pre = cfg.norm() == Config.Norm.PRE;
+        boolean drop = a.dropoutActive;
+
+        // logits = x·wVocabᵀ:  dx = dLogits·wVocab,  dwVocab += dLogitsᵀ·x
+        Tensor dx = a.dStream;
+        k.matmul(dx, a.dLogits, w.wVocab, N, V, C, false);
+        k.matmulTN(g.wVocab, a.dLogits, a.xFinal, V, N, C, true);
+        if (pre) {
+            Tensor xL = cfg.layers() > 0 ? a.layers[cfg.layers() - 1].r2 : a.x0;
+            a.dTmp.zero();
+            k.layerNormBackward(a.dTmp, g.lnfG, g.lnfB, dx, xL, w.lnfG, a.lnfMean, a.lnfRstd, N, C);
+            dx.copyFrom(a.dTmp);
+        }
+
+        for (int l = cfg.layers() - 1; l >= 0; l--) {
+            Weights.Block p = w.layers[l], gp = g.layers[l];
+            Activations.Layer s = a.layers[l];
+            Tensor xIn = l == 0 ? a.x0 : (pre ? a.layers[l - 1].r2 : a.layers[l - 1].ln2);
+            // dx holds ∂loss/∂(block output). Walk the block backwards.
+            Tensor dR2, dFfnIn;
+            if (pre) {                       // out = r2 = r1 + f
+                dR2 = dx;
+                dFfnIn = a.dLn; dFfnIn.zero();
+            } else {                         // out = LN2(r2), r2 = ln1 + f
+                dR2 = a.dR2; dR2.zero();
+                k.layerNormBackward(dR2, gp.ln2g(), gp.ln2b(), dx, s.r2, p.ln2g(), s.ln2Mean, s.ln2Rstd, N, C);
+                dFfnIn = a.dLn; dFfnIn.copyFrom(dR2);           // residual branch into ln1
+            }
+            Tensor dF = dR2;
+            if (drop) { k.mul(a.dF, dR2, s.fMask, N * C); dF = a.dF; }
+            ffnBackward(p, gp, s, dF, pre ? s.ln2 : s.ln1, dFfnIn, N, C, F);
+
+            Tensor dR1 = a.dR1;
+            if (pre) {                       // r1 → (residual into r2) and (LN2 into the FFN)
+                dR1.copyFrom(dR2);
+                k.layerNormBackward(dR1, gp.ln2g(), gp.ln2b(), dFfnIn, s.r1, p.ln2g(), s.ln2Mean, s.ln2Rstd, N, C);
+            } else {                         // ln1 = LN1(r1)
+                dR1.zero();
+                k.layerNormBackward(dR1, gp.ln1g(), gp.ln1b(), dFfnIn, s.r1, p.ln1g(), s.ln1Mean, s.ln1Rstd, N, C);
+            }
+            // r1 = x + o
+            Tensor dO = dR1;
+            if (drop) { k.mul(a.dF, dR1, s.oMask, N * C); dO = a.dF; }
+            Tensor dxIn = a.dNext;
+            dxIn.copyFrom(dR1);
+            if (pre) {
+                a.dLn.zero();
+                attentionBackward(p, gp, s, dO, s.ln1, a.dLn, B, T, C, H);
+                k.layerNormBackward(dxIn, gp.ln1g(), gp.ln1b(), a.dLn, xIn, p.ln1g(), s.ln1Mean, s.ln1Rstd, N, C);
+            } else {
+                attentionBackward(p, gp, s, dO, xIn, dxIn, B, T, C, H);
+            }
+            // swap: the gradient of this block's input is the next (earlier) block's output gradient
+            Tensor t = a.dStream; a.dStream = a.dNext; a.dNext = t;
+            dx = a.dStream;
+        }
+
+        if (drop) k.mul(dx, dx, a.embMask, N * C);
+        // x0 = wEmbed[token] + wPos[t]: scatter the gradient back to the rows used
+        for (int n = 0; n < N; n++) {
+            int tok = a.tokens[n], t = n % T;
+            for (int c = 0; c < C; c++) {
+                double d = dx.get(n * C + c);
+                g.wEmbed.add(tok * C + c, d);
+                if (g.wPos != null) g.wPos.add(t * C + c, d);
+            }
+        }
+    }
+
+    /** f = act(in·w1 + b1)·w2 + b2, given dF = ∂/∂f; adds ∂/∂in into dIn. */
+    private void ffnBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dF, Tensor in, Tensor dIn,
+                             int N, int C, int F) {
+        Activations a = this.a;
+        k.matmulNT(a.dAct, dF, p.w2(), N, C, F, false);        // dAct = dF · w2ᵀ
+        k.matmulTN(gp.w2(), s.act, dF, F, N, C, true);          // dw2 += actᵀ · dF
+        if (gp.b2() != null) k.biasBackward(gp.b2(), dF, N, C);
+        a.dH.zero();
+        if (cfg.activation() == Config.Activation.GELU) k.geluBackward(a.dH, a.dAct, s.h, N * F);
+        else k.reluBackward(a.dH, a.dAct, s.h, N * F);
+        k.matmulNT(dIn, a.dH, p.w1(), N, F, C, true);           // dIn += dH · w1ᵀ
+        k.matmulTN(gp.w1(), in, a.dH, C, N, F, true);           // dw1 += inᵀ · dH
+        if (gp.b1() != null) k.biasBackward(gp.b1(), a.dH, N, F);
+    }
+
+    /** o = attn(in·wq, in·wk, in·wv)·wo + bo, given dO = ∂/∂o; adds ∂/∂in into dIn. */
+    private void attentionBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dO, Tensor in, Tensor dIn,
+                                   int B, int T, int C, int H) {
+        Activations a = this.a;
+        int N = B * T;
+        k.matmulNT(a.dY, dO, p.wo(), N, C, C, false);           // dY = dO · woᵀ
+        k.matmulTN(gp.wo(), s.y, dO, C, N, C, true);            // dwo += yᵀ · dO
+        if (gp.bo() != null) k.biasBackward(gp.bo(), dO, N, C);
+        a.dq.zero(); a.dk.zero(); a.dv.zero();
+        k.attentionBackward(a.dq, a.dk, a.dv, a.dAtt, a.dY, s.q, s.k, s.v, s.att, B, T, C, H);
+        if (cfg.positions() == Config.Positions.ROPE) {          // a rotation's backward is the inverse rotation
+            k.rope(a.dq, B, T, C, H, 0, cfg.ropeTheta(), true);
+            k.rope(a.dk, B, T, C, H, 0, cfg.ropeTheta(), true);
+        }
+        linearBackward(dIn, gp.wq(), gp.bq(), a.dq, in, p.wq(), N, C, C);
+        linearBackward(dIn, gp.wk(), gp.bk(), a.dk, in, p.wk(), N, C, C);
+        linearBackward(dIn, gp.wv(), gp.bv(), a.dv, in, p.wv(), N, C, C);
+    }
+
+    /** out = in·W + b:  dIn += dOut·Wᵀ,  dW += inᵀ·dOut,  db += Σ dOut. */
+    private void linearBackward(Tensor dIn, Tensor dW, Tensor dB, Tensor dOut, Tensor in, Tensor weight, int N, int IC, int OC) {
+        k.matmulNT(dIn, dOut, weight, N, OC, IC, true);
+        k.matmulTN(dW, in, dOut, IC, N, OC, true);
+        if (dB != null) k.biasBackward(dB, dOut, N, OC);
+    }
+}

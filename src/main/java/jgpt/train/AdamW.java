@@ -1,0 +1,49 @@
+package jgpt.train;
+
+import java.util.List;
+import jgpt.model.GPT;
+import jgpt.model.Weights;
+import jgpt.tensor.Tensor;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW: decay only on tensors of
+ * rank ≥ 2 — not on biases or LayerNorm (nanoGPT's convention). With decoupled = false it is torch.optim.Adam,
+ * whose weight decay is an L2 term added to the gradient (applied to the same rank ≥ 2 tensors).
+ */
+public final class AdamW implements Optimizer {
+    private final GPT model;
+    private final double beta1, beta2, eps, weightDecay;
+    private final boolean decoupled;
+    private final Tensor m, v;          // (P) first and second moments
+    private final Weights mv, vv;
+    private long t;
+
+    public AdamW(GPT model, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        this.model = model;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        this.m = Tensor.zeros(model.dtype, "adam.m", model.params.size);
+        this.v = Tensor.zeros(model.dtype, "adam.v", model.params.size);
+        this.mv = new Weights(model.layout, m);
+        this.vv = new Weights(model.layout, v);
+    }
+
+    @Override public void step(double lr) {
+        t++;
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        var k = model.k;
+        Optimizer.forEachTensor(model, (i, w, g, decay) -> {
+            double wd = decay ? weightDecay : 0;
+            if (!decoupled && wd != 0) { k.scaleAdd(g, w, wd, g.size); wd = 0; }   // L2: g += wd·w
+            k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2);
+        });
+    }
+
+    @Override public long steps() { return t; }
+    @Override public void setSteps(long steps) { t = steps; }
+    @Override public List<Tensor> state() { return List.of(m, v); }
+    @Override public String name() { return decoupled ? "adamw" : "adam"; }
+}

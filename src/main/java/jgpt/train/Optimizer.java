@@ -1,0 +1,56 @@
+package jgpt.train;
+
+import java.util.List;
+import jgpt.model.GPT;
+import jgpt.tensor.Tensor;
+
+/**
+ * Applies one update from the gradients already in {@code model.grads()}: the second half of a training
+ * step (the first, computing gradients, is forward + backward). Its state lives in flat buffers with the
+ * parameters' layout so a checkpoint, or a distributed replica, can copy it whole.
+ */
+public interface Optimizer {
+    /** One update with learning rate lr. */
+    void step(double lr);
+    /** Updates applied so far. */
+    long steps();
+    void setSteps(long steps);
+    /** Named state buffers, same layout as the parameters (for checkpoints). */
+    List<Tensor> state();
+    String name();
+
+    /** Global L2 norm of all gradients. */
+    static double gradNorm(GPT model) {
+        Tensor g = model.grads();
+        return Math.sqrt(model.k.sumSquares(g, g.size));
+    }
+
+    /** Scales gradients so their global norm is at most maxNorm (PyTorch's clip_grad_norm_); returns the norm before. */
+    static double clipGradNorm(GPT model, double maxNorm) {
+        double norm = gradNorm(model);
+        if (maxNorm > 0 && norm > maxNorm) {
+            Tensor g = model.grads();
+            model.k.scale(g, maxNorm / (norm + 1e-6), g.size);
+        }
+        return norm;
+    }
+
+    static Optimizer create(String name, GPT model, double beta1, double beta2, double eps, double weightDecay, double momentum) {
+        return switch (name) {
+            case "adamw" -> new AdamW(model, beta1, beta2, eps, weightDecay, true);
+            case "adam" -> new AdamW(model, beta1, beta2, eps, weightDecay, false);
+            case "sgd" -> new SGD(model, momentum, weightDecay);
+            default -> throw new jgpt.UserError("unknown optimizer '" + name + "': use sgd, adam or adamw");
+        };
+    }
+
+    /** Applies body to each parameter tensor's (params, grads, state...) views in layout order. */
+    interface PerTensor { void apply(int specIndex, Tensor w, Tensor g, boolean decay); }
+
+    static void forEachTensor(GPT model, PerTensor body) {
+        var specs = model.layout.specs();
+        var gv = model.gradViews();
+        for (int i = 0; i < specs.size(); i++) body.apply(i, model.w.get(i), gv.get(i), specs.get(i).decay());
+    }
+
+}
