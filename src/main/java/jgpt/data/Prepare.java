@@ -64,18 +64,14 @@ public final class Prepare {
         Path all = outDir.resolve(".prepare-" + ProcessHandle.current().pid() + ".bin");
         long chars;
         long n;
-        TokenFile.Writer w = TokenFile.writer(all, tok.vocabSize());
-        try {
+        try (TokenFile.Writer w = TokenFile.writer(all, tok.vocabSize())) {
             chars = TextChunks.forEach(input, tok::splitPoint, chunk -> {
                 int[] ids = tok.encode(chunk);
                 w.write(ids, 0, ids.length);
             });
-        } catch (RuntimeException e) {
-            w.abort();
-            throw e;
+            n = w.count();
+            w.finish();
         }
-        n = w.count();
-        w.close();
         if (chars == 0) {
             SafeFiles.deleteQuietly(all);
             throw new UserError(input + " is empty: nothing to prepare");

@@ -202,15 +202,19 @@ public final class TokenFile implements AutoCloseable {
 
     /** Writes {@code tokens} to {@code path} in the llm.c layout, crash-safe. */
     public static void write(Path path, int[] tokens, int vocab) {
-        try (Writer w = writer(path, vocab)) { w.write(tokens, 0, tokens.length); }
+        try (Writer w = writer(path, vocab)) {
+            w.write(tokens, 0, tokens.length);
+            w.finish();
+        }
     }
 
     /** A streaming llm.c-layout writer for ids in [0, vocab); vocab must fit uint16 (at most 65536). */
     public static Writer writer(Path path, int vocab) { return new Writer(path, vocab); }
 
     /**
-     * Streams tokens to a temp file beside {@code path}; {@link #close()} patches the count into the header,
-     * fsyncs and renames the temp file over {@code path}. Without close (an exception), call {@link #abort()}.
+     * Streams tokens to a temp file beside {@code path}; {@link #finish()} patches the count into the header,
+     * fsyncs and renames the temp file over {@code path}. {@link #close()} without finish (an exception in a
+     * try-with-resources block) discards the temp file, so a partial file never replaces the target.
      */
     public static final class Writer implements AutoCloseable {
         private final Path path, tmp;
@@ -265,8 +269,12 @@ public final class TokenFile implements AutoCloseable {
             buf.clear();
         }
 
-        @Override public void close() {
-            if (done) return;
+        /** Discards the output unless {@link #finish()} was called. */
+        @Override public void close() { if (!done) abort(); }
+
+        /** Completes the file: header with the token count, fsync, atomic rename over the target. */
+        public void finish() {
+            if (done) throw new IllegalStateException("writer of " + path + " already closed");
             flush();
             try {
                 ch.write(header(count), 0);

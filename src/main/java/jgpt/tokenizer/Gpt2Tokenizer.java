@@ -71,27 +71,34 @@ public final class Gpt2Tokenizer implements Tokenizer {
     @Override public int splitPoint(CharSequence text, int from, int to) { return gpt2SplitPoint(text, from, to, allowSpecial); }
 
     /**
-     * Where GPT-2-style text can be cut without changing its encoding: the largest p in [from, to] such that
-     * text[p−1] is a letter and text[p] starts a non-letter (and, with special tokens, p is not inside
-     * {@code <|endoftext|>}). Why this is safe for the pre-tokenizer
+     * Where GPT-2-style text can be cut without changing its encoding: the largest p in [from, to] where
+     * (a) text[p−1] is a letter and text[p] starts a non-letter, or (b) text[p−1] is a single newline between
+     * two non-space characters; with special tokens, p must also not be inside {@code <|endoftext|>}.
+     * Why this is safe for the pre-tokenizer
      * {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+}:
-     * it has no look-behind, so matching from p depends on text[p..] only; the piece holding the letter
-     * text[p−1] is a letter run or a contraction, both of which end at p whether or not text continues
-     * (a letter run stops at the non-letter, a contraction is fixed), and every earlier match stops at or
-     * before that piece. So the pieces of text[0,p) are exactly the whole text's pieces left of p.
-     * A cut after a newline is NOT safe in general: in "a  \nB" the whole text gives " " and "\n" pieces
-     * (\s+(?!\S) backs off before the newline) but "a  \n" alone gives one piece "  \n".
+     * it has no look-behind, so matching from p depends on text[p..] only. Every match that starts before p
+     * looks at most one character past its end. In (a) the piece holding text[p−1] is a letter run or a
+     * contraction, which ends at p whether or not text continues; in (b) it is the lone "\n" (no piece
+     * starting earlier can reach past the non-space text[p−2], and "\n" cannot join the next piece since the
+     * optional prefix is a literal space), which \s+(?!\S) matches at the end of the prefix and \s+ matches
+     * in the whole text. So the pieces of text[0,p) are exactly the whole text's pieces left of p.
+     * A cut after any newline is NOT safe: "speak.\n\nAll" gives the pieces "\n", "\n" (\s+(?!\S) backs off
+     * before a letter) but "speak.\n\n" alone ends in the piece "\n\n", a different token.
      */
     public static int gpt2SplitPoint(CharSequence text, int from, int to, boolean special) {
         for (int p = to; p >= from; p--) {
             char prev = text.charAt(p - 1);
-            if (Character.isSurrogate(prev) || !Character.isLetter(prev)) continue;
             int next = Character.codePointAt(text, p);
-            if (Character.isLetter(next)) continue;
-            if (special && insideSpecial(text, p)) continue;
-            return p;
+            boolean safe = Character.isLetter(prev) && !Character.isSurrogate(prev) && !Character.isLetter(next)
+                    || prev == '\n' && p >= 2 && surelyNotSpace(text.charAt(p - 2)) && surelyNotSpace(next);
+            if (safe && !(special && insideSpecial(text, p))) return p;
         }
         return -1;
+    }
+
+    /** Not whitespace under any definition (Java, Unicode White_Space): letters, digits, printable ASCII. */
+    private static boolean surelyNotSpace(int c) {
+        return (c > ' ' && c < 0x7F) || Character.isLetterOrDigit(c); // a lone surrogate is neither
     }
 
     /** Whether an occurrence of {@code <|endoftext|>} covers both text[p−1] and text[p]. */

@@ -64,7 +64,7 @@ class Gpt2TokenizerTest {
         String[] atoms = {" ", "  ", "\n", "\n\n", "\t", "\r\n", "a", "Bc", "x", "é", "ß", "1", "23", "'", "'s", "'ll", ".", "!?", "😀", "你", "\u00A0", "\u2028"};
         Random r = new Random(7);
         int checked = 0;
-        for (int trial = 0; trial < 300; trial++) {
+        for (int trial = 0; trial < 2000; trial++) {
             StringBuilder sb = new StringBuilder();
             int len = 1 + r.nextInt(30);
             for (int i = 0; i < len; i++) sb.append(atoms[r.nextInt(atoms.length)]);
@@ -76,7 +76,7 @@ class Gpt2TokenizerTest {
                 checked++;
             }
         }
-        assertTrue(checked > 100, "enough cut points exercised: " + checked);
+        assertTrue(checked > 1000, "enough cut points exercised: " + checked);
     }
 
     @Test void cuttingAfterANewlineIsNotSafeInGeneral() {
@@ -122,6 +122,18 @@ class Gpt2TokenizerTest {
         TextChunks.forEach(f, sp::splitPoint, chunk -> parts.add(sp.encode(chunk)), 100);
         assertTrue(parts.size() > 20);
         assertArrayEquals(sp.encode(sb.toString()), parts.stream().reduce(new int[0], Gpt2TokenizerTest::concat));
+    }
+
+    @Test void textWithoutLettersIsCutAtLoneNewlines(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        Random r = new Random(9);
+        for (int i = 0; i < 2000; i++) sb.append(r.nextInt(100_000)).append(r.nextInt(4) == 0 ? ",\n\n" : r.nextBoolean() ? " \n" : "\n");
+        Path f = dir.resolve("numbers.txt");
+        Files.writeString(f, sb);
+        List<int[]> parts = new ArrayList<>();
+        TextChunks.forEach(f, gpt2::splitPoint, chunk -> parts.add(gpt2.encode(chunk)), 200);
+        assertTrue(parts.size() > 20, "cut " + parts.size() + " times");
+        assertArrayEquals(gpt2.encode(sb.toString()), parts.stream().reduce(new int[0], Gpt2TokenizerTest::concat));
     }
 
     static int[] concat(int[] a, int[] b) {
