@@ -1,5 +1,6 @@
 package jgpt.data;
 
+import jgpt.io.AtomicFiles;
 import jgpt.UserError;
 import jgpt.tokenizer.Tokenizer;
 import jgpt.tokenizer.Tokenizers;
@@ -143,7 +144,7 @@ public final class Datasets {
             try {
                 if (Files.exists(dir)) deleteTree(dir); // left incomplete by hand: make it again
                 Prepare.run(text, tokSpec, VAL_FRACTION, tmp, false);
-                SafeFiles.writeString(tmp.resolve(".complete"), abs + "\n");
+                AtomicFiles.writeString(tmp.resolve(".complete"), abs + "\n");
                 try {
                     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -174,7 +175,7 @@ public final class Datasets {
         Path tmp = null;
         try {
             Files.createDirectories(file.getParent());
-            tmp = SafeFiles.tempFor(file);
+            tmp = AtomicFiles.tempFor(file);
             System.err.println("jgpt: downloading Tiny Shakespeare from " + source);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NORMAL).build();
             HttpResponse<Path> r = http.send(HttpRequest.newBuilder(source).timeout(Duration.ofSeconds(120)).GET().build(),
@@ -183,8 +184,8 @@ public final class Datasets {
             String sha = sha256(tmp);
             if (!sha.equals(SHAKESPEARE_SHA256))
                 throw new UserError("the downloaded Tiny Shakespeare has sha256 " + sha + ", expected " + SHAKESPEARE_SHA256 + ": " + hint);
-            SafeFiles.fsync(tmp);
-            SafeFiles.commit(tmp, file);
+            AtomicFiles.fsync(tmp);
+            AtomicFiles.commit(tmp, file);
             return file;
         } catch (IOException e) {
             throw new UserError("cannot download Tiny Shakespeare (" + reason(e) + "): " + hint, e);
@@ -192,7 +193,7 @@ public final class Datasets {
             Thread.currentThread().interrupt();
             throw new UserError("download of Tiny Shakespeare interrupted: " + hint, e);
         } finally {
-            if (tmp != null) SafeFiles.deleteQuietly(tmp);
+            if (tmp != null) AtomicFiles.deleteQuietly(tmp);
         }
     }
 
@@ -226,7 +227,7 @@ public final class Datasets {
     private static void deleteTree(Path dir) {
         if (!Files.exists(dir)) return;
         try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(SafeFiles::deleteQuietly);
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(AtomicFiles::deleteQuietly);
         } catch (IOException ignored) { }
     }
 }

@@ -1,5 +1,6 @@
 package jgpt.data;
 
+import jgpt.io.AtomicFiles;
 import jgpt.UserError;
 import jgpt.tokenizer.CharTokenizer;
 import jgpt.tokenizer.Gpt2Tokenizer;
@@ -73,7 +74,7 @@ public final class Prepare {
             w.finish();
         }
         if (chars == 0) {
-            SafeFiles.deleteQuietly(all);
+            AtomicFiles.deleteQuietly(all);
             throw new UserError(input + " is empty: nothing to prepare");
         }
         long nTrain = (long) Math.floor(n * (1 - valFraction));
@@ -82,9 +83,9 @@ public final class Prepare {
         try {
             TokenFile.splitAt(all, nTrain, train, val);
         } finally {
-            SafeFiles.deleteQuietly(all);
+            AtomicFiles.deleteQuietly(all);
         }
-        if (val == null) SafeFiles.deleteQuietly(outDir.resolve("val.bin")); // a stale split would not match
+        if (val == null) AtomicFiles.deleteQuietly(outDir.resolve("val.bin")); // a stale split would not match
         Path tokFile = Tokenizers.save(outDir, tok);
         return new Result(input, outDir, train, val, tokFile, tok, chars, n, nTrain, n - nTrain, (System.nanoTime() - t0) / 1e9);
     }

@@ -1,5 +1,6 @@
 package jgpt.data;
 
+import jgpt.io.AtomicFiles;
 import jgpt.UserError;
 import jgpt.tokenizer.CharTokenizer;
 import jgpt.tokenizer.Tokenizers;
@@ -71,7 +72,7 @@ public final class Synthetic {
             TokenFile.write(dir.resolve("train.bin"), tok.encode(generate(task, TRAIN_LINES, TRAIN_SEED)), tok.vocabSize());
             TokenFile.write(dir.resolve("val.bin"), tok.encode(generate(task, VAL_LINES, VAL_SEED)), tok.vocabSize());
             Tokenizers.save(dir, tok);
-            SafeFiles.writeString(done, "synthetic:" + task + "\n");
+            AtomicFiles.writeString(done, "synthetic:" + task + "\n");
         }
         return new Dataset("synthetic:" + task, dir, dir.resolve("train.bin"), dir.resolve("val.bin"), dir.resolve(Tokenizers.FILE), "char");
     }

@@ -1,5 +1,6 @@
 package jgpt.data;
 
+import jgpt.io.AtomicFiles;
 import jgpt.UserError;
 
 import java.io.IOException;
@@ -169,7 +170,7 @@ public final class TokenFile implements AutoCloseable {
         if (at < 0 || at > n) throw new IllegalArgumentException("split point " + at + " outside [0, " + n + "]");
         try {
             if (tail != null) {
-                Path tmp = SafeFiles.tempFor(tail);
+                Path tmp = AtomicFiles.tempFor(tail);
                 try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
                      FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     out.write(header(n - at));
@@ -177,17 +178,17 @@ public final class TokenFile implements AutoCloseable {
                     while (pos < end) pos += in.transferTo(pos, end - pos, out);
                     out.force(true);
                 } catch (IOException | RuntimeException e) {
-                    SafeFiles.deleteQuietly(tmp);
+                    AtomicFiles.deleteQuietly(tmp);
                     throw e;
                 }
-                SafeFiles.commit(tmp, tail);
+                AtomicFiles.commit(tmp, tail);
             }
             try (FileChannel ch = FileChannel.open(src, StandardOpenOption.WRITE)) {
                 ch.truncate(HEADER_BYTES + 2 * at);
                 ch.write(header(at), 0);
                 ch.force(true);
             }
-            SafeFiles.commit(src, head);
+            AtomicFiles.commit(src, head);
         } catch (IOException e) {
             throw new UserError("cannot split token file " + src + ": " + e.getMessage(), e);
         }
@@ -230,7 +231,7 @@ public final class TokenFile implements AutoCloseable {
             if (vocab <= 0) throw new IllegalArgumentException("vocab must be positive");
             this.path = path;
             this.vocab = vocab;
-            this.tmp = SafeFiles.tempFor(path);
+            this.tmp = AtomicFiles.tempFor(path);
             try {
                 Path parent = path.toAbsolutePath().getParent();
                 Files.createDirectories(parent);
@@ -238,7 +239,7 @@ public final class TokenFile implements AutoCloseable {
                 ch.write(ByteBuffer.allocate(HEADER_BYTES), 0); // header written last, once the count is known
                 ch.position(HEADER_BYTES);
             } catch (IOException e) {
-                SafeFiles.deleteQuietly(tmp);
+                AtomicFiles.deleteQuietly(tmp);
                 throw new UserError("cannot write token file " + path + ": " + e.getMessage(), e);
             }
         }
@@ -280,7 +281,7 @@ public final class TokenFile implements AutoCloseable {
                 ch.write(header(count), 0);
                 ch.force(true);
                 ch.close();
-                SafeFiles.commit(tmp, path);
+                AtomicFiles.commit(tmp, path);
                 done = true;
             } catch (IOException e) {
                 abort();
@@ -294,7 +295,7 @@ public final class TokenFile implements AutoCloseable {
         public void abort() {
             done = true;
             try { ch.close(); } catch (IOException ignored) { }
-            SafeFiles.deleteQuietly(tmp);
+            AtomicFiles.deleteQuietly(tmp);
         }
     }
 }

@@ -1,7 +1,9 @@
 package jgpt.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,24 +22,18 @@ public final class AtomicFiles {
     public interface Body { void write(FileChannel ch) throws IOException; }
 
     public static void write(Path target, Body body) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = tempFor(target);
+        Files.createDirectories(tmp.getParent());
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 body.write(ch);
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            commit(tmp, target);
             done = true;
-            syncDir(dir);
         } finally {
-            if (!done) Files.deleteIfExists(tmp);
+            if (!done) deleteQuietly(tmp);
         }
     }
 
@@ -48,7 +44,41 @@ public final class AtomicFiles {
         });
     }
 
-    /** Makes the rename itself durable (Linux allows fsync on a directory; elsewhere this is best effort). */
+    /** {@link #write(Path, byte[])} of UTF-8 text, failing with an unchecked exception that names the file. */
+    public static void writeString(Path target, String text) {
+        try {
+            write(target, text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A fresh temp path beside {@code target} (same file system, so the final rename is atomic). */
+    public static Path tempFor(Path target) {
+        Path abs = target.toAbsolutePath();
+        return abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    }
+
+    /** Forces a written file's bytes to disk. */
+    public static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) { ch.force(true); }
+    }
+
+    /** Renames a finished, synced {@code tmp} over {@code target} atomically, then makes the rename durable. */
+    public static void commit(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDir(target.toAbsolutePath().getParent());
+    }
+
+    public static void deleteQuietly(Path p) {
+        try { Files.deleteIfExists(p); } catch (IOException ignored) { /* best effort */ }
+    }
+
+    /** Makes a rename durable (Linux allows fsync on a directory; elsewhere this is best effort). */
     private static void syncDir(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);

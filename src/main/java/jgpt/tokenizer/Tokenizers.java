@@ -1,12 +1,13 @@
 package jgpt.tokenizer;
 
+import jgpt.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jgpt.UserError;
-import jgpt.data.SafeFiles;
+import jgpt.io.AtomicFiles;
 import jgpt.data.TextChunks;
 
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class Tokenizers {
     /** Writes a tokenizer JSON file at exactly {@code file}. */
     public static void saveFile(Path file, Tokenizer t) {
         try {
-            SafeFiles.writeString(file, JSON.writeValueAsString(toJson(t)) + "\n");
+            AtomicFiles.writeString(file, JSON.writeValueAsString(toJson(t)) + "\n");
         } catch (IOException e) {
             throw new UserError("cannot write " + file + ": " + e.getMessage(), e);
         }
