@@ -220,9 +220,9 @@ public final class Explainer {
         b.append(String.format(Locale.ROOT, "%nnext-token probabilities after \"%s\" (softmax of the logits at position %d)%n", show(r.texts[T - 1]), T - 1));
         for (int i = 0; i < r.top.size(); i++) {
             Scored s = r.top.get(i);
-            b.append(String.format(Locale.ROOT, "  %2d. %-18s %8.4f  %s%n", i + 1, show(s.text), s.value, Heatmap.bar(s.value, 30)));
+            b.append(String.format(Locale.ROOT, "  %2d. %-18s %9s  %s%n", i + 1, show(s.text), prob(s.value), Heatmap.bar(s.value, 30)));
         }
-        b.append(String.format(Locale.ROOT, "%ntarget %s (id %d): P = %.4f, loss = −log P = %.4f%n", show(r.targetText), r.target, r.pTarget, r.loss));
+        b.append(String.format(Locale.ROOT, "%ntarget %s (id %d): P = %s, loss = −log P = %.4f%n", show(r.targetText), r.target, prob(r.pTarget), r.loss));
 
         b.append(String.format(Locale.ROOT, "%ngradient at the logits, ∂loss/∂logits = P − onehot(target), largest |entries|:%n"));
         for (Scored s : r.logitGrad)
@@ -246,6 +246,9 @@ public final class Explainer {
         for (Nudge n : nudges) b.append(nudgeText(n));
         return b.toString();
     }
+
+    /** 0.4512, or 2.26e-05 for probabilities that four decimals would show as 0. */
+    static String prob(double p) { return String.format(Locale.ROOT, p >= 1e-3 ? "%.4f" : "%.2e", p); }
 
     /** Gradient norms as a layer × {wq, wk, wv, wo, w1, w2, biases, LN} table, then the global tensors. */
     String gradTable(Result r) {
