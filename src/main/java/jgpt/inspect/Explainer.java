@@ -3,6 +3,7 @@ package jgpt.inspect;
 import jgpt.UserError;
 import jgpt.model.GPT;
 import jgpt.model.ParamLayout.Spec;
+import jgpt.tensor.DType;
 import jgpt.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public final class Explainer {
      * precision), the first-order prediction g·step, and the measured loss changes for +step and −step.
      */
     public record Nudge(String name, int[] index, double weight, double g, double epsilon, double stepPlus, double stepMinus,
-                        double predicted, double measuredPlus, double measuredMinus) {
+                        double predicted, double measuredPlus, double measuredMinus, double resolution) {
         public String label() { return name + Arrays.toString(index).replace(" ", ""); }
         /** (L(w+ε) − L(w−ε)) / 2ε: the gradient measured by central differences (error O(ε²)). */
         public double centralGrad() { return (measuredPlus - measuredMinus) / (stepPlus - stepMinus); }
@@ -200,7 +201,9 @@ public final class Explainer {
         double stepMinus = model.params.get(at) - w0;
         double lossMinus = model.forward(lastTokens, lastTargets, 1, lastTokens.length);
         model.params.set(at, w0);                             // restore exactly (w0 came from this storage)
-        return new Nudge(name, idx, w0, g, epsilon, stepPlus, stepMinus, g * stepPlus, lossPlus - lastLoss, lossMinus - lastLoss);
+        // Loss changes smaller than the loss's own rounding step cannot be measured (float32: ~2.4e-7 at L≈2).
+        double resolution = model.dtype == DType.F32 ? Math.ulp((float) lastLoss) : Math.ulp(lastLoss);
+        return new Nudge(name, idx, w0, g, epsilon, stepPlus, stepMinus, g * stepPlus, lossPlus - lastLoss, lossMinus - lastLoss, resolution);
     }
 
     // ---- output ------------------------------------------------------------------------------------------------
@@ -217,9 +220,9 @@ public final class Explainer {
         b.append(String.format(Locale.ROOT, "%nnext-token probabilities after \"%s\" (softmax of the logits at position %d)%n", show(r.texts[T - 1]), T - 1));
         for (int i = 0; i < r.top.size(); i++) {
             Scored s = r.top.get(i);
-            b.append(String.format(Locale.ROOT, "  %2d. %-18s %8.4f  %s%n", i + 1, show(s.text), s.value, Heatmap.bar(s.value, 30)));
+            b.append(String.format(Locale.ROOT, "  %2d. %-18s %9s  %s%n", i + 1, show(s.text), prob(s.value), Heatmap.bar(s.value, 30)));
         }
-        b.append(String.format(Locale.ROOT, "%ntarget %s (id %d): P = %.4f, loss = −log P = %.4f%n", show(r.targetText), r.target, r.pTarget, r.loss));
+        b.append(String.format(Locale.ROOT, "%ntarget %s (id %d): P = %s, loss = −log P = %.4f%n", show(r.targetText), r.target, prob(r.pTarget), r.loss));
 
         b.append(String.format(Locale.ROOT, "%ngradient at the logits, ∂loss/∂logits = P − onehot(target), largest |entries|:%n"));
         for (Scored s : r.logitGrad)
@@ -229,13 +232,13 @@ public final class Explainer {
 
         b.append(gradTable(r));
 
-        b.append(String.format(Locale.ROOT, "%nattention of the last position (%s) over the prompt: top %d keys per head%n", show(r.texts[T - 1]), Math.min(headsTop, T)));
+        b.append(String.format(Locale.ROOT, "%nattention of the last position (%s) over the prompt: top %d keys per head (token@position)%n", show(r.texts[T - 1]), Math.min(headsTop, T)));
         for (int l = 0; l < r.attention.length; l++)
             for (int h = 0; h < r.attention[l].length; h++) {
                 b.append(String.format(Locale.ROOT, "  L%-2d H%-2d ", l, h));
                 double[] a = r.attention[l][h];
-                for (int j : Heatmap.topIndices(a, (T - 1) * T, T, headsTop))
-                    b.append(String.format(Locale.ROOT, " %-12s %.2f %-6s", show(r.texts[j]).length() > 12 ? show(r.texts[j]).substring(0, 11) + "…" : show(r.texts[j]),
+                for (int j : Heatmap.topIndices(a, (T - 1) * T, T, headsTop))   // token@position: a prompt may repeat a token
+                    b.append(String.format(Locale.ROOT, " %-14s %.2f %-6s", Heatmap.visible(r.texts[j], 10) + "@" + j,
                             a[(T - 1) * T + j], Heatmap.bar(a[(T - 1) * T + j], 6)));
                 b.append('\n');
             }
@@ -243,6 +246,9 @@ public final class Explainer {
         for (Nudge n : nudges) b.append(nudgeText(n));
         return b.toString();
     }
+
+    /** 0.4512, or 2.26e-05 for probabilities that four decimals would show as 0. */
+    static String prob(double p) { return String.format(Locale.ROOT, p >= 1e-3 ? "%.4f" : "%.2e", p); }
 
     /** Gradient norms as a layer × {wq, wk, wv, wo, w1, w2, biases, LN} table, then the global tensors. */
     String gradTable(Result r) {
@@ -281,7 +287,10 @@ public final class Explainer {
         b.append(String.format(Locale.ROOT, "  measured (forward re-run): w+ε → %+.6g,  w−ε → %+.6g   (relative difference %.2g)%n",
                 n.measuredPlus, n.measuredMinus, n.relError()));
         b.append(String.format(Locale.ROOT, "  gradient from the two measurements, (L(w+ε) − L(w−ε))/2ε = %+.6g  (vs g = %+.6g)%n", n.centralGrad(), n.g));
-        if (n.relError() > 0.1)
+        if (Math.abs(n.predicted) < 4 * n.resolution)
+            b.append(String.format(Locale.ROOT, "  g·ε is below the loss's rounding step (%.2g): these measurements are rounding noise; use --dtype F64 or a larger --epsilon%n",
+                    n.resolution));
+        else if (n.relError() > 0.1)
             b.append(String.format(Locale.ROOT, "  not first-order here: the curvature part (L(w+ε) + L(w−ε))/2 − L(w) = %+.3g outweighs g·ε; try a smaller --epsilon or --dtype F64%n",
                     n.secondOrder()));
         if (n.g > 0) b.append("  positive gradient: this weight is making the prediction worse; gradient descent decreases it\n");
@@ -314,7 +323,7 @@ public final class Explainer {
             o.put("name", n.name); o.put("index", n.index); o.put("weight", n.weight); o.put("grad", n.g);
             o.put("epsilon", n.epsilon); o.put("step_plus", n.stepPlus); o.put("step_minus", n.stepMinus);
             o.put("predicted", n.predicted); o.put("measured_plus", n.measuredPlus); o.put("measured_minus", n.measuredMinus);
-            o.put("central_grad", n.centralGrad()); o.put("second_order", n.secondOrder());
+            o.put("central_grad", n.centralGrad()); o.put("second_order", n.secondOrder()); o.put("loss_resolution", n.resolution);
             ns.add(o);
         }
         m.put("nudges", ns);

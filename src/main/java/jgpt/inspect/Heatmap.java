@@ -1,6 +1,7 @@
 package jgpt.inspect;
 
 import jgpt.UserError;
+import jgpt.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
@@ -11,14 +12,11 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -281,19 +279,13 @@ public final class Heatmap {
         return out;
     }
 
-    /** PNG, crash-safe: temp file beside the target, fsync, atomic rename. */
+    /** PNG, crash-safe (temp file, fsync, atomic rename). */
     public static void write(BufferedImage img, Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer");
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) { ch.force(true); }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            if (!ImageIO.write(img, "png", png)) throw new IOException("no PNG writer");
+            AtomicFiles.write(file, png.toByteArray());
         } catch (IOException e) {
-            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }

@@ -1,23 +1,19 @@
 package jgpt.inspect;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
-import com.knuddels.jtokkit.api.IntArrayList;
 import jgpt.UserError;
 import jgpt.io.ModelStore;
 import jgpt.model.Config;
 import jgpt.model.GPT;
 import jgpt.tensor.DType;
+import jgpt.tensor.FastKernels;
 import jgpt.tensor.Kernels;
-import jgpt.tensor.NaiveKernels;
+import jgpt.tokenizer.Gpt2Tokenizer;
+import jgpt.tokenizer.Tokenizer;
+import jgpt.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
 
-/**
- * The one place where inspect gets a model, its tokenizer and kernels. The tokenizer is a stand-in until
- * jgpt.tokenizer lands: then {@link #vocab} wraps {@code Tokenizers.load(dir)}.
- */
+/** Where inspect gets a model, its tokenizer and its kernels. */
 public final class Models {
     private Models() {}
 
@@ -26,28 +22,26 @@ public final class Models {
     /** Weights from a model directory (config.json + model.safetensors). */
     public static GPT load(Path dir, DType dtype) { return ModelStore.load(dir, dtype, kernels()); }
 
-    /** The kernels inspect runs on: the reference ones (a single prompt is small work). */
-    public static Kernels kernels() { return new NaiveKernels(); }
+    /** Vector API kernels for F32; F64 tensors fall back to the reference loops inside them. */
+    public static Kernels kernels() { return new FastKernels(); }
 
     /** A preset with GPT-2 initialisation: an untrained model, for seeing the machinery (its predictions are noise). */
     public static GPT random(Config cfg, DType dtype, long seed) {
         return new GPT(cfg, dtype, kernels()).initGpt2(seed);
     }
 
-    /** GPT-2's BPE (r50k_base), loaded once and only when first needed. */
-    private static final class Gpt2Bpe {
-        static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+    /** The model directory's tokenizer (GPT-2's when it has none and a GPT-2 vocabulary); dir null = a preset. */
+    public static Explainer.Vocab vocab(Path dir, Config cfg) {
+        Tokenizer t;
+        if (dir != null) t = Tokenizers.load(dir, cfg.vocab());
+        else if (cfg.vocab() == Gpt2Tokenizer.VOCAB) t = new Gpt2Tokenizer();
+        else throw new UserError("a preset with a " + cfg.vocab() + "-token vocabulary has no tokenizer: use --model DIR (a trained model with its tokenizer.json)");
+        Tokenizers.checkCompatible(t, cfg.vocab(), dir != null ? "the model in " + dir : "this preset");
+        return vocab(t);
     }
 
-    /** The tokenizer for a model (dir may be null for presets): GPT-2's BPE for a 50257-token vocabulary. */
-    public static Explainer.Vocab vocab(Path dir, Config cfg) {
-        if (cfg.vocab() != 50257)
-            throw new UserError("a " + cfg.vocab() + "-token vocabulary needs the model's tokenizer.json, which needs jgpt.tokenizer (not merged yet)");
-        Encoding bpe = Gpt2Bpe.ENCODING;
-        return Explainer.Vocab.of(text -> bpe.encodeOrdinary(text).toArray(), id -> {
-            IntArrayList one = new IntArrayList(1);
-            one.add(id);
-            return bpe.decode(one);
-        });
+    /** A tokenizer as the explainer sees it; ids past the tokenizer's vocabulary (llm.c's padding to 50304) show as ⟨pad id⟩. */
+    public static Explainer.Vocab vocab(Tokenizer t) {
+        return Explainer.Vocab.of(t::encode, id -> id < t.vocabSize() ? t.tokenText(id) : "⟨pad " + id + "⟩");
     }
 }

@@ -2,11 +2,15 @@ package jgpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jgpt.inspect.ExplainerTest;
 import jgpt.io.ModelStore;
 import jgpt.model.Config;
 import jgpt.model.GPT;
 import jgpt.tensor.DType;
+import jgpt.tensor.FastKernels;
 import jgpt.tensor.NaiveKernels;
+import jgpt.tokenizer.CharTokenizer;
+import jgpt.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,6 +84,22 @@ class InspectCommandsTest {
 
         JsonNode params = lastJson(run(0, "params", "--model", model.toString(), "--json")[0]);
         assertEquals(new jgpt.model.ParamLayout(Config.gpt2(50257, 16, 2, 2, 8)).total, params.get("total").asLong());
+    }
+
+    @Test void probeFindsTheFactATrainedCharModelLearned(@TempDir Path tmp) throws Exception {
+        // seed 000: "Paris is the capital" lives in the weights once training put it there
+        CharTokenizer tok = CharTokenizer.fromText(ExplainerTest.FACT + "romeldn");
+        GPT m = new GPT(Config.gpt2(tok.vocabSize(), 32, 2, 2, 32), DType.F32, new FastKernels()).initGpt2(1);
+        ExplainerTest.train(m, tok.encode(ExplainerTest.FACT.repeat(3)), 150);
+        Path dir = tmp.resolve("fact");
+        ModelStore.save(dir, m);
+        Tokenizers.save(dir, tok);
+        JsonNode j = lastJson(run(0, "probe", "--model", dir.toString(), "--prompt", "the capital of france is", "--candidates", "rome|paris|london", "--json")[0]);
+        assertEquals(" paris", j.get("best").asText());
+        assertEquals(6, j.get("ranked").get(0).get("tokens").size(), "one token per character, space included");
+
+        JsonNode e = lastJson(run(0, "explain", "--model", dir.toString(), "--prompt", "the capital of france is", "--json")[0]);
+        assertEquals(" ", e.get("target").get("text").asText(), "the most likely next character is the space before paris");
     }
 
     @Test void mistakesAreOneLineErrors(@TempDir Path tmp) {

@@ -15,7 +15,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class ExplainerTest {
+public class ExplainerTest {
 
     /** A character vocabulary for tests: one token per character of ALPHABET. */
     static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz .,\n";
@@ -124,16 +124,15 @@ class ExplainerTest {
         assertThrows(UserError.class, () -> ex.nudge("nope", 1e-3));
     }
 
-    @Test void probeTeacherForcingEqualsTokenByTokenAndFindsTrainedFact() {
-        Config cfg = Config.gpt2(ALPHABET.length(), 32, 2, 2, 32);
-        GPT m = new GPT(cfg, DType.F32, new NaiveKernels()).initGpt2(1);
-        String text = "the capital of france is paris. ";
-        int[] seq = CHARS.encode(text.repeat(3));
-        int T = 32;
+    public static final String FACT = "the capital of france is paris. ";
+
+    /** AdamW on random windows of seq (block-sized, batch 1): enough steps make a tiny model memorise a sentence. */
+    public static void train(GPT m, int[] seq, int steps) {
+        int T = m.cfg.block();
         int[] x = new int[T], y = new int[T];
         AdamW opt = new AdamW(m, 0.9, 0.99, 1e-8, 0, true);
         Random r = new Random(0);
-        for (int step = 0; step < 150; step++) {
+        for (int step = 0; step < steps; step++) {
             int off = r.nextInt(seq.length - T - 1);
             System.arraycopy(seq, off, x, 0, T);
             System.arraycopy(seq, off + 1, y, 0, T);
@@ -142,6 +141,12 @@ class ExplainerTest {
             m.backward();
             opt.step(1e-2);
         }
+    }
+
+    @Test void probeTeacherForcingEqualsTokenByTokenAndFindsTrainedFact() {
+        Config cfg = Config.gpt2(ALPHABET.length(), 32, 2, 2, 32);
+        GPT m = new GPT(cfg, DType.F32, new NaiveKernels()).initGpt2(1);
+        train(m, CHARS.encode(FACT.repeat(3)), 150);
         Prober p = new Prober(m, CHARS);
         String prompt = "the capital of france is";
         List<Prober.Scored> ranked = p.rank(prompt, List.of(" rome", " paris", " london"));

@@ -107,7 +107,7 @@ class ParamInventoryTest {
 
         // Flags override the preset: GPT-2 small with a separate W_vocab adds exactly V·C.
         Config g = Config.preset("gpt2");
-        assertEquals(gpt2Total(g) + (long) g.vocab() * g.embd(), lastJson("params", "--no-tied", "--json").get("total").asLong());
+        assertEquals(gpt2Total(g) + (long) g.vocab() * g.embd(), lastJson("params", "--untied", "--json").get("total").asLong());
 
         Files.writeString(dir.resolve("config.json"), """
                 {"model_type": "gpt2", "vocab_size": 65, "n_positions": 64, "n_layer": 4, "n_head": 4, "n_embd": 128,
