@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jgpt.UserError;
 import jgpt.io.ModelStore;
-import jgpt.io.TokenReader;
+import jgpt.data.TokenFile;
 import jgpt.model.Config;
 import jgpt.model.GPT;
 import jgpt.tensor.DType;
-import jgpt.tensor.Kernels;
-import jgpt.tensor.NaiveKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Mean loss of a model on token data (llm.c .bin or headerless uint16), read sequentially from the start.")
 public final class EvalCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin Runtime runtime = new Runtime();
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json + model.safetensors)")
     Path model;
@@ -50,7 +49,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (batches <= 0) throw new UserError("--batches must be positive, got " + batches);
         long t0 = System.nanoTime();
         // check everything cheap (config, tensor index, data size) before reading the weights
-        try (ModelStore.Opened o = ModelStore.open(model); TokenReader tokens = TokenReader.open(data)) {
+        try (ModelStore.Opened o = ModelStore.open(model); TokenFile tokens = TokenFile.open(data)) {
             Config cfg = o.cfg;
             int T = block == 0 ? cfg.block() : block;
             if (T > cfg.block())
@@ -65,7 +64,7 @@ public final class EvalCommand implements Callable<Integer> {
                         + " (needs " + (perBatch + 1) + "); lower --batch or --block");
             int n = (int) Math.min(batches, available);
 
-            GPT m = new GPT(cfg, DType.F32, kernels());
+            GPT m = new GPT(cfg, DType.F32, runtime.kernels());
             o.readInto(m.params);
             long t1 = System.nanoTime();
 
@@ -112,12 +111,4 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The fast kernels when this build has them, else the reference ones. */
-    static Kernels kernels() {
-        try {
-            return (Kernels) Class.forName("jgpt.tensor.FastKernels").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new NaiveKernels();
-        }
-    }
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
                 "The prompt is echoed, then the continuation; speed goes to stderr. A prompt longer than the context keeps "
                         + "its last block tokens; past the context each new token sees the last block tokens (nanoGPT's crop)."})
 public final class SampleCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin Runtime runtime = new Runtime();
     static final int GPT2_EOT = 50256;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + weights, tokenizer.json unless GPT-2).")
@@ -57,7 +58,7 @@ public final class SampleCommand implements Callable<Integer> {
         validate();
         if (!Files.isDirectory(model))
             throw new UserError("--model " + model + ": no such directory (give a model directory with config.json and its weights)");
-        Kernels kernels = new NaiveKernels();   // switch to the fast kernels when they land
+        Kernels kernels = runtime.kernels();
         GPT gpt = ModelStore.load(model, kernels);
         Tokenizer tok = Tokenizers.load(model);
         int V = gpt.cfg.vocab();
