@@ -34,6 +34,9 @@ public final class Heatmap {
 
     private Heatmap() {}
 
+    /** Does nothing, but calling it runs the static initialiser above: other image writers call it before touching AWT. */
+    static void headless() {}
+
     // ---- token labels ----------------------------------------------------------------------------------
 
     /** A token as a readable label: space ␣, newline ⏎, tab ⇥, other control characters as \xNN; cut to {@code max} chars with …. */
