@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
 
 /** {@code jgpt plot RUNDIR}: loss curves of a training run as a PNG, a terminal chart and a summary. */
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Plot a run's metrics.jsonl: training loss (per step and smoothed), validation loss, learning rate and",
-                "gradient norm. Writes RUNDIR/loss.png, prints a terminal chart and a summary.",
+        description = {"Plot a run's metrics.jsonl: training loss (per step and smoothed),",
+                "validation loss, learning rate and gradient norm. Writes RUNDIR/loss.png,",
+                "prints a terminal chart and a summary.",
                 "Example: ./jgpt plot runs/shakespeare"})
 public final class PlotCommand implements Callable<Integer> {
 
@@ -28,8 +29,8 @@ public final class PlotCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "WxH", description = "Image size in pixels (default 1200x800).") String size = "1200x800";
     @Option(names = "--grad-norm", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Draw the gradient norm panel (default on; --no-grad-norm to leave it out).") boolean gradNorm;
-    @Option(names = "--width", paramLabel = "COLS", description = "Terminal chart width in characters (default 60).") int cols = 60;
-    @Option(names = "--rows", description = "Terminal chart height in lines (default 10).") int rows = 10;
+    @Option(names = "--cols", paramLabel = "N", description = "Terminal chart width in characters (default 60).") int cols = 60;
+    @Option(names = "--rows", paramLabel = "N", description = "Terminal chart height in lines (default 10).") int rows = 10;
     @Option(names = "--json", description = "Last line: one JSON object with the summary and the PNG path.") boolean json;
 
     @Override public Integer call() throws Exception {

@@ -30,12 +30,9 @@ import java.util.Locale;
  * Attention arrays are plain row-major doubles: {@code att[layer][head][i·T + j]}.
  */
 public final class Heatmap {
-    static { System.setProperty("java.awt.headless", "true"); }   // before any AWT toolkit class initialises
+    static { Headless.init(); }   // before any AWT toolkit class initialises
 
     private Heatmap() {}
-
-    /** Does nothing, but calling it runs the static initialiser above: other image writers call it before touching AWT. */
-    static void headless() {}
 
     // ---- token labels ----------------------------------------------------------------------------------
 

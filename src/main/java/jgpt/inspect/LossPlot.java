@@ -21,13 +21,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import static jgpt.inspect.LossPlot.Palette.*;
+
 /**
  * Pictures of a training run from its metrics.jsonl: a PNG with the loss curves (raw training loss thin and
  * light, its EMA bold, validation points joined by a line) over the learning-rate schedule and the gradient
  * norm, and a block-character chart for the terminal. Headless (see {@link Heatmap}), files written crash-safe.
  */
 public final class LossPlot {
-    static { Heatmap.headless(); }   // must run before the first AWT class below initialises
+    static { Headless.init(); }   // before the first AWT class initialises; nothing else here touches AWT, so writeForRun can catch AWT failures
 
     private LossPlot() {}
 
@@ -41,11 +43,14 @@ public final class LossPlot {
 
     // ---- colours (package-private: tests look for them) --------------------------------------------------
 
-    static final Color TRAIN_RAW = new Color(0xA9C9E8), TRAIN_EMA = new Color(0x1F5FA8);
-    static final Color VAL = new Color(0xE8710A), LR = new Color(0x2E9A45), LR_FILL = new Color(0xE3F2E6);
-    static final Color GRAD_RAW = new Color(0xD9C8EE), GRAD_EMA = new Color(0x7B4FB8);
-    private static final Color BG = Color.WHITE, INK = new Color(0x222222), SUBTLE = new Color(0x666666),
-            GRID = new Color(0xEBEBEB), FRAME = new Color(0xBDBDBD);
+    /** In a holder class so that LossPlot's own initialisation creates no AWT object (see writeForRun). */
+    static final class Palette {
+        static final Color TRAIN_RAW = new Color(0xA9C9E8), TRAIN_EMA = new Color(0x1F5FA8);
+        static final Color VAL = new Color(0xE8710A), LR = new Color(0x2E9A45), LR_FILL = new Color(0xE3F2E6);
+        static final Color GRAD_RAW = new Color(0xD9C8EE), GRAD_EMA = new Color(0x7B4FB8);
+        static final Color BG = Color.WHITE, INK = new Color(0x222222), SUBTLE = new Color(0x666666),
+                GRID = new Color(0xEBEBEB), FRAME = new Color(0xBDBDBD);
+    }
 
     private static Font font(int style, float size) { return new Font(Font.SANS_SERIF, style, 1).deriveFont(size); }
 

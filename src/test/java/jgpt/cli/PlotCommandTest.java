@@ -72,7 +72,7 @@ class PlotCommandTest {
     @Test void outLogAndNoGradNorm(@TempDir Path tmp) throws Exception {
         Path dir = run(tmp.resolve("r2"));
         Path png = tmp.resolve("pics/curve.png");
-        String out = run(0, "plot", dir.toString(), "--out", png.toString(), "--log", "--no-grad-norm", "--width", "30", "--rows", "5")[0];
+        String out = run(0, "plot", dir.toString(), "--out", png.toString(), "--log", "--no-grad-norm", "--cols", "30", "--rows", "5")[0];
         assertTrue(Files.isRegularFile(png));
         assertFalse(Files.exists(dir.resolve("loss.png")));
         assertTrue(out.contains("log scale"), out);

@@ -49,11 +49,11 @@ class LossPlotTest {
         assertEquals(900, img.getWidth());
         assertEquals(600, img.getHeight());
         LossPlot.Layout lay = LossPlot.layout(o, true, true);
-        assertTrue(count(img, lay.loss(), LossPlot.TRAIN_EMA) > 200, "bold EMA line in the loss panel");
-        assertTrue(count(img, lay.loss(), LossPlot.VAL) > 30, "validation points in the loss panel");
-        assertTrue(count(img, lay.lr(), LossPlot.LR) > 100, "schedule in the lr panel");
-        assertTrue(count(img, lay.grad(), LossPlot.GRAD_EMA) > 100, "grad norm in its panel");
-        assertEquals(0, count(img, lay.lr(), LossPlot.TRAIN_EMA), "loss is clipped to its own panel");
+        assertTrue(count(img, lay.loss(), LossPlot.Palette.TRAIN_EMA) > 200, "bold EMA line in the loss panel");
+        assertTrue(count(img, lay.loss(), LossPlot.Palette.VAL) > 30, "validation points in the loss panel");
+        assertTrue(count(img, lay.lr(), LossPlot.Palette.LR) > 100, "schedule in the lr panel");
+        assertTrue(count(img, lay.grad(), LossPlot.Palette.GRAD_EMA) > 100, "grad norm in its panel");
+        assertEquals(0, count(img, lay.lr(), LossPlot.Palette.TRAIN_EMA), "loss is clipped to its own panel");
         try (var s = Files.list(dir.resolve("out"))) { assertEquals(1, s.count(), "no temp file left behind"); }
     }
 
@@ -64,13 +64,13 @@ class LossPlotTest {
         LossPlot.Layout with = LossPlot.layout(o, true, true), without = LossPlot.layout(o, true, false);
         assertNull(without.grad());
         assertTrue(without.loss().height > with.loss().height);
-        assertEquals(0, count(img, new Rectangle(0, 0, 800, 500), LossPlot.GRAD_EMA));
+        assertEquals(0, count(img, new Rectangle(0, 0, 800, 500), LossPlot.Palette.GRAD_EMA));
     }
 
     /** Share of the EMA line's pixels in the bottom quarter of the loss panel. */
     static double bottomQuarterShare(BufferedImage img, Rectangle a) {
-        int all = count(img, a, LossPlot.TRAIN_EMA);
-        int low = count(img, new Rectangle(a.x, a.y + 3 * a.height / 4, a.width, a.height / 4), LossPlot.TRAIN_EMA);
+        int all = count(img, a, LossPlot.Palette.TRAIN_EMA);
+        int low = count(img, new Rectangle(a.x, a.y + 3 * a.height / 4, a.width, a.height / 4), LossPlot.Palette.TRAIN_EMA);
         return low / (double) all;
     }
 
@@ -152,5 +152,12 @@ class LossPlotTest {
         Path png = LossPlot.writeForRun(dir, log);
         assertEquals(dir.resolve("loss.png"), png);
         assertEquals(1200, ImageIO.read(png.toFile()).getWidth());
+
+        Path blocked = Files.createDirectories(dir.resolve("blocked"));
+        Files.writeString(blocked.resolve("metrics.jsonl"), metrics(50, 3, 2));
+        Files.createDirectories(blocked.resolve("loss.png"));   // a directory where the PNG should go
+        buf.reset();
+        assertNull(LossPlot.writeForRun(blocked, log));
+        assertEquals(1, buf.toString(StandardCharsets.UTF_8).strip().lines().count());
     }
 }
