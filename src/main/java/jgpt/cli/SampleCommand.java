@@ -70,10 +70,7 @@ public final class SampleCommand implements Callable<Integer> {
         int echoFrom = 0;
         if (prompt == null) {
             if (tok.kind().equals("gpt2")) { ids = new int[] {GPT2_EOT}; echoFrom = 1; }
-            else {
-                ids = tok.encode("\n");
-                if (ids.length == 0) ids = new int[] {0};   // a vocabulary without a newline: start from token 0
-            }
+            else ids = defaultPrompt(tok);
         } else {
             ids = tok.encode(prompt);
             if (ids.length == 0)
@@ -116,6 +113,17 @@ public final class SampleCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** A newline, or token 0 for a vocabulary without one. */
+    static int[] defaultPrompt(Tokenizer tok) {
+        try {
+            int[] ids = tok.encode("\n");
+            if (ids.length > 0) return ids;
+        } catch (UserError notInVocabulary) {
+            // a char vocabulary without '\n'
+        }
+        return new int[] {0};
     }
 
     private void validate() {

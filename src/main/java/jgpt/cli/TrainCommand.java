@@ -36,6 +36,7 @@ public final class TrainCommand implements Callable<Integer> {
     String data;
     @Option(names = "--val-data", description = "Token file for validation when --data is a single token file.") Path valData;
     @Option(names = "--tokenizer", description = "For text data: char, gpt2, or a tokenizer.json (default: char with the shakespeare-char recipe, else gpt2).") String tokenizer;
+    @Option(names = "--cache", description = "Where downloads and tokenized text are cached (default $JGPT_CACHE or ~/.cache/jgpt).") Path cache;
     @Option(names = "--recipe", description = "Preset hyperparameters: shakespeare-char (nanoGPT's CPU Shakespeare config). Explicit flags override it.") String recipe;
 
     // ---- the model
@@ -149,8 +150,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("---- sample ----");
             var out = new java.io.PrintStream(System.out, false, java.nio.charset.StandardCharsets.UTF_8);
             TextStreamer stream = new TextStreamer(ds.tokenizer, out);
-            int[] prompt = ds.tokenizer.encode("\n");
-            if (prompt.length == 0) prompt = new int[] {0};
+            int[] prompt = SampleCommand.defaultPrompt(ds.tokenizer);
             new Generator(model).generate(prompt, n, new Sampler(ds.tokenizer.vocabSize(), 0.8, 200, 1.0, tc.seed()), stream::accept);
             stream.finish();
             out.println();
@@ -169,7 +169,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private DataSet openData(TrainConfig tc) {
         String tok = tokenizer != null ? tokenizer : ("shakespeare-char".equals(recipe) ? "char" : null);
-        Dataset d = Datasets.resolve(data, tok, Datasets.defaultCache());
+        Dataset d = Datasets.resolve(data, tok, cache != null ? cache : Datasets.defaultCache());
         TokenFile train = d.openTrain();
         TokenFile val = valData != null ? TokenFile.open(valData) : d.openVal();
         long need = (long) tc.batch() * tc.block() + 1;

@@ -56,26 +56,7 @@ class EvalCommandTest {
         return b.array();
     }
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws IOException {
-            String[] lines = out.strip().split("\n");
-            return new ObjectMapper().readTree(lines[lines.length - 1]);
-        }
-    }
 
-    static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Mean loss computed one row at a time, with the row offsets of the spec: row b of batch k starts at (k·B + b)·T. */
     double expected(int B, int T, int batches) {
@@ -93,7 +74,7 @@ class EvalCommandTest {
     @Test
     void meanLossOverSequentialBatches() throws IOException {
         Path data = Files.write(tmp.resolve("val.bin"), llmc(tokens, tokens.length));
-        Run r = run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "3", "--block", "8", "--batches", "4", "--json");
+        CliRun.Run r = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "3", "--block", "8", "--batches", "4", "--json");
         assertEquals(0, r.code, r.err);
         JsonNode j = r.json();
         assertEquals(expected(3, 8, 4), j.get("loss").asDouble(), 1e-5);
@@ -109,7 +90,7 @@ class EvalCommandTest {
     void headerlessFilesAndShortDataAreUsedAsFarAsTheyGo() throws IOException {
         // 50 tokens: (50 − 1) / (2·8) = 3 full batches although 10 are asked for
         Path data = Files.write(tmp.resolve("val.u16"), bare(Arrays.copyOf(tokens, 50)));
-        Run r = run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "2", "--block", "8", "--batches", "10", "--json");
+        CliRun.Run r = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "2", "--block", "8", "--batches", "10", "--json");
         assertEquals(0, r.code, r.err);
         assertEquals(3, r.json().get("batches").asInt());
         assertEquals(expected(2, 8, 3), r.json().get("loss").asDouble(), 1e-5);
@@ -119,26 +100,19 @@ class EvalCommandTest {
     @Test
     void blockDefaultsToTheModelsContext() throws IOException {
         Path data = Files.write(tmp.resolve("val.bin"), llmc(tokens, tokens.length));
-        Run r = run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "2", "--batches", "1", "--json");
+        CliRun.Run r = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "2", "--batches", "1", "--json");
         assertEquals(0, r.code, r.err);
         assertEquals(8, r.json().get("block").asInt());
     }
 
     // ---- errors: exit 2, one line naming the file ---------------------------------------------------------
 
-    private String fails(String... args) {
-        Run r = run(args);
-        assertEquals(2, r.code, r.out + r.err);
-        assertTrue(r.err.startsWith("jgpt: "), r.err);
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        return r.err.strip();
-    }
 
     private String evalFails(Path model, Path data, String... more) {
         String[] base = {"eval", "--model", model.toString(), "--data", data.toString(), "--batch", "2", "--block", "8"};
         String[] all = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
-        return fails(all);
+        return CliRun.fails(all);
     }
 
     @Test
@@ -166,7 +140,7 @@ class EvalCommandTest {
         Path oov = Files.write(tmp.resolve("oov.bin"), llmc(big, big.length));
         assertTrue(evalFails(modelDir, oov).contains(oov + ": token 5000 at position 5 is outside the model's vocabulary of 13"));
 
-        String tooLong = fails("eval", "--model", modelDir.toString(), "--data", data.toString(), "--block", "16");
+        String tooLong = CliRun.fails("eval", "--model", modelDir.toString(), "--data", data.toString(), "--block", "16");
         assertTrue(tooLong.contains("--block 16 is larger than the model's context of 8") && tooLong.contains(modelDir.resolve("config.json").toString()), tooLong);
 
         // a config.json that disagrees with the tensors
@@ -183,7 +157,7 @@ class EvalCommandTest {
         Files.write(trunc.resolve("model.safetensors"), Arrays.copyOf(w, w.length - 100));
         assertTrue(evalFails(trunc, data).contains(trunc.resolve("model.safetensors") + ": truncated"));
 
-        assertTrue(fails("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "0").contains("--batch must be positive"));
-        assertTrue(fails("eval", "--data", data.toString()).contains("--model"));
+        assertTrue(CliRun.fails("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "0").contains("--batch must be positive"));
+        assertTrue(CliRun.fails("eval", "--data", data.toString()).contains("--model"));
     }
 }

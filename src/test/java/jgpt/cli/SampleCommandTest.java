@@ -27,27 +27,7 @@ class SampleCommandTest {
     @TempDir static Path tmp;
     static Path modelDir;
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws Exception {
-            String[] lines = out.strip().split("\n");
-            return new ObjectMapper().readTree(lines[lines.length - 1]);
-        }
-    }
 
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     static String[] args(String... extra) {
         List<String> a = new ArrayList<>(List.of("sample", "--model", modelDir.toString()));
@@ -64,7 +44,7 @@ class SampleCommandTest {
 
     @Test
     void streamsTheContinuationAndEndsWithJson() throws Exception {
-        Run r = run(args("--prompt", "Hello, world", "--tokens", "12", "--temperature", "1.0", "--seed", "7", "--json"));
+        CliRun.Run r = CliRun.run(args("--prompt", "Hello, world", "--tokens", "12", "--temperature", "1.0", "--seed", "7", "--json"));
         assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
         assertEquals(12, j.get("tokens").asInt());
@@ -82,19 +62,19 @@ class SampleCommandTest {
 
     @Test
     void aSeedGivesTheSameTextEveryTime() throws Exception {
-        String a = run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "3", "--json")).json().get("text").asText();
-        String b = run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "3", "--json")).json().get("text").asText();
-        String c = run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "4", "--json")).json().get("text").asText();
+        String a = CliRun.run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "3", "--json")).json().get("text").asText();
+        String b = CliRun.run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "3", "--json")).json().get("text").asText();
+        String c = CliRun.run(args("--prompt", "The", "--tokens", "10", "--temperature", "1.5", "--top-k", "0", "--seed", "4", "--json")).json().get("text").asText();
         assertEquals(a, b);
         assertFalse(a.equals(c), "another seed should give other text");
-        String g1 = run(args("--prompt", "The", "--tokens", "6", "--temperature", "0", "--seed", "1", "--json")).json().get("text").asText();
-        String g2 = run(args("--prompt", "The", "--tokens", "6", "--temperature", "0", "--seed", "2", "--json")).json().get("text").asText();
+        String g1 = CliRun.run(args("--prompt", "The", "--tokens", "6", "--temperature", "0", "--seed", "1", "--json")).json().get("text").asText();
+        String g2 = CliRun.run(args("--prompt", "The", "--tokens", "6", "--temperature", "0", "--seed", "2", "--json")).json().get("text").asText();
         assertEquals(g1, g2, "greedy ignores the seed");
     }
 
     @Test
     void defaultPromptIsEndOfTextAndIsNotEchoed() throws Exception {
-        Run r = run(args("--tokens", "5", "--top-p", "0.9", "--json"));
+        CliRun.Run r = CliRun.run(args("--tokens", "5", "--top-p", "0.9", "--json"));
         assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
         assertEquals("", j.get("prompt").asText());
@@ -103,7 +83,7 @@ class SampleCommandTest {
 
     @Test
     void aPromptLongerThanTheContextIsCroppedAndGenerationSlides() throws Exception {
-        Run r = run(args("--prompt", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
+        CliRun.Run r = CliRun.run(args("--prompt", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
                 "--tokens", "20", "--json"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("the model sees its last 16"), r.err());
@@ -116,12 +96,12 @@ class SampleCommandTest {
                 {"--temperature", "-0.5"}, {"--top-p", "0"}, {"--top-p", "1.5"}, {"--top-k", "-1"}, {"--tokens", "0"}, {"--prompt", ""}};
         String[] flag = {"--temperature", "--top-p", "--top-p", "--top-k", "--tokens", "prompt"};
         for (int i = 0; i < bad.length; i++) {
-            Run r = run(args(bad[i]));
+            CliRun.Run r = CliRun.run(args(bad[i]));
             assertEquals(2, r.code(), String.join(" ", bad[i]) + ": " + r.err());
             assertTrue(r.err().startsWith("jgpt: ") && r.err().contains(flag[i]), r.err());
             assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         }
-        Run r = run("sample", "--model", tmp.resolve("nope").toString());
+        CliRun.Run r = CliRun.run("sample", "--model", tmp.resolve("nope").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("jgpt: ") && r.err().contains("nope"), r.err());
     }
