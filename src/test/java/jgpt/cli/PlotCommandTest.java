@@ -1,15 +1,11 @@
 package jgpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,22 +14,14 @@ import static org.junit.jupiter.api.Assertions.*;
 /** `jgpt plot` end to end on a small metrics.jsonl; user mistakes exit 2 with one line. */
 class PlotCommandTest {
 
-    static String[] run(int expectedRc, String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(expectedRc, Main.run(args), e.toString(StandardCharsets.UTF_8) + o.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return new String[]{o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+    static String ok(String... args) {
+        CliRun.Run r = CliRun.run(args);
+        assertEquals(0, r.code(), r.out() + r.err());
+        return r.out();
     }
 
     /** 120 steps with loss 5 - step/40 (so first 5, min/last 2.025), val every 40 steps (best at step 119), a cut last line. */
-    static Path run(Path dir) throws Exception {
+    static Path writeRun(Path dir) throws Exception {
         StringBuilder b = new StringBuilder();
         for (int s = 0; s < 120; s++) {
             b.append("{\"step\":").append(s).append(",\"loss\":").append(5 - s / 40.0)
@@ -48,11 +36,11 @@ class PlotCommandTest {
     }
 
     @Test void plotsARunAndSummarises(@TempDir Path tmp) throws Exception {
-        Path dir = run(tmp.resolve("r1"));
-        String out = run(0, "plot", dir.toString(), "--size", "640x480", "--json")[0];
-        assertTrue(out.contains("┤"), "terminal chart printed: " + out);
-        String[] lines = out.strip().split("\n");
-        JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
+        Path dir = writeRun(tmp.resolve("r1"));
+        CliRun.Run r = CliRun.run("plot", dir.toString(), "--size", "640x480", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("┤"), "terminal chart printed: " + r.out());
+        JsonNode j = r.json();
         assertEquals(120, j.get("steps").asInt());
         assertEquals(5.0, j.get("first_loss").asDouble());
         assertEquals(5 - 119 / 40.0, j.get("last_loss").asDouble(), 1e-12);
@@ -70,9 +58,9 @@ class PlotCommandTest {
     }
 
     @Test void outLogAndNoGradNorm(@TempDir Path tmp) throws Exception {
-        Path dir = run(tmp.resolve("r2"));
+        Path dir = writeRun(tmp.resolve("r2"));
         Path png = tmp.resolve("pics/curve.png");
-        String out = run(0, "plot", dir.toString(), "--out", png.toString(), "--log", "--no-grad-norm", "--cols", "30", "--rows", "5")[0];
+        String out = ok("plot", dir.toString(), "--out", png.toString(), "--log", "--no-grad-norm", "--cols", "30", "--rows", "5");
         assertTrue(Files.isRegularFile(png));
         assertFalse(Files.exists(dir.resolve("loss.png")));
         assertTrue(out.contains("log scale"), out);
@@ -80,17 +68,14 @@ class PlotCommandTest {
     }
 
     @Test void userMistakesExitTwoWithOneLine(@TempDir Path tmp) throws Exception {
-        String[] missing = run(2, "plot", tmp.resolve("nope").toString());
-        assertTrue(missing[1].startsWith("jgpt: ") && missing[1].strip().lines().count() == 1, missing[1]);
-        String[] noMetrics = run(2, "plot", tmp.toString());
-        assertTrue(noMetrics[1].contains("metrics.jsonl"), noMetrics[1]);
+        assertTrue(CliRun.fails("plot", tmp.resolve("nope").toString()).contains("no run directory"));
+        assertTrue(CliRun.fails("plot", tmp.toString()).contains("metrics.jsonl"));
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Files.writeString(empty.resolve("metrics.jsonl"), "");
-        String[] e = run(2, "plot", empty.toString());
-        assertEquals(1, e[1].strip().lines().count(), e[1]);
-        Path dir = run(tmp.resolve("r3"));
-        assertTrue(run(2, "plot", dir.toString(), "--size", "big")[1].contains("--size"));
-        assertTrue(run(2, "plot", dir.toString(), "--log", "--linear")[1].startsWith("jgpt: "));
+        assertTrue(CliRun.fails("plot", empty.toString()).contains("no complete step"));
+        Path dir = writeRun(tmp.resolve("r3"));
+        assertTrue(CliRun.fails("plot", dir.toString(), "--size", "big").contains("--size"));
+        CliRun.fails("plot", dir.toString(), "--log", "--linear");
         assertFalse(Files.exists(dir.resolve("loss.png")), "nothing written on a usage error");
     }
 }
