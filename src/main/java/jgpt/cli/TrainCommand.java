@@ -159,6 +159,8 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("----------------");
             summary.put("sample", text);
         }
+        Path png = jgpt.inspect.LossPlot.writeForRun(runDir, System.out);
+        if (png != null) System.out.println("loss curve: " + png + " (./jgpt plot " + runDir + ")");
         System.out.printf("model saved in %s (sample: ./jgpt sample --model %s)%n", runDir, runDir);
         if (json) System.out.println(summary);
         return 0;
