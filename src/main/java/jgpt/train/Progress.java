@@ -6,7 +6,7 @@ import java.io.PrintStream;
 final class Progress {
     private final PrintStream out;
     private final long total, start;
-    private final boolean tty = System.console() != null && System.getenv("CI") == null;
+    private final boolean tty = System.console() != null && System.console().isTerminal() && System.getenv("CI") == null;
     private final long t0 = System.nanoTime();
     private long lastPrint;
     private double emaLoss = Double.NaN;
@@ -42,9 +42,9 @@ final class Progress {
         out.println(line);
     }
 
-    void finish() {
+    void finish(long reached) {
         if (tty) out.println();
-        out.printf("done: %d steps in %s%n", total - start, hms((System.nanoTime() - t0) / 1e9));
+        out.printf("%s: %d steps in %s%n", reached == total ? "done" : "stopped", reached - start, hms((System.nanoTime() - t0) / 1e9));
     }
 
     static String hms(double s) {

@@ -143,7 +143,7 @@ public final class Trainer {
                 progress.update(step, loss, tc.tokensPerStep() / sec);
                 if (tc.checkpointEvery() > 0 && step % tc.checkpointEvery() == 0 && !last) save();
             }
-            progress.finish();
+            progress.finish(step);
             save();
             if (stopRequested && step < tc.steps())
                 log.printf("stopped at step %d; continue with --resume %s%n", step, out);
