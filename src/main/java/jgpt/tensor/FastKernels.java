@@ -312,10 +312,25 @@ public class FastKernels extends NaiveKernels {
 
     @Override public synchronized void biasBackward(Tensor dBias, Tensor dOut, int N, int C) {
         if (!f32(dBias, dOut)) { super.biasBackward(dBias, dOut, N, C); return; }
+        // rows in parallel, streaming dOut once; each worker sums into its own C-vector, reduced at the end
+        int threads = ensurePartial(C);
+        for (int w = 0; w < threads; w++) java.util.Arrays.fill(partial[w], 0, C, 0f);
         Rows r = rows;
-        r.set(BIAS_BACK, N, C).out(dBias).x(dOut);
-        // columns in parallel: each thread sums its own columns over all rows, no reduction needed
-        r.run(C, Math.max(4 * L, EW_CHUNK / Math.max(1, N)));
+        r.set(BIAS_BACK, N, C).x(dOut);
+        r.run(N, Math.max(1, EW_CHUNK / C));
+        float[] o = dBias.f;
+        for (int w = 0; w < threads; w++) {
+            float[] p = partial[w];
+            for (int c = 0; c < C; c++) o[dBias.off + c] += p[c];
+        }
+    }
+
+    /** Per-worker scratch of at least 2·C floats; returns the thread count. */
+    private int ensurePartial(int C) {
+        int threads = Parallel.threads();
+        if (partial.length < threads || partial[0].length < 2 * C)
+            partial = new float[threads][Math.max(2 * C, partial.length > 0 ? partial[0].length : 0)];
+        return threads;
     }
 
     @Override public synchronized void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor in, Tensor gain, Tensor bias,
@@ -333,10 +348,7 @@ public class FastKernels extends NaiveKernels {
             super.layerNormBackward(dIn, dGain, dBias, dOut, in, gain, mean, rstd, N, C);
             return;
         }
-        int threads = Parallel.threads();
-        if (partial.length < threads || partial[0].length < 2 * C) {
-            partial = new float[threads][Math.max(2 * C, partial.length > 0 ? partial[0].length : 0)];
-        }
+        int threads = ensurePartial(C);
         boolean params = dGain != null || dBias != null;
         if (params) for (int w = 0; w < threads; w++) java.util.Arrays.fill(partial[w], 0, 2 * C, 0f);
         Rows r = rows;
@@ -404,7 +416,7 @@ public class FastKernels extends NaiveKernels {
         ropeCos = cos; ropeSin = sin; ropeHs = hs; ropeTheta = theta; ropePositions = n;
     }
 
-    /** Row-wise ops: one row (or, for bias backward, one column) per index. */
+    /** Row-wise ops: one row per index. */
     private final class Rows implements Parallel.RangeBody {
         int op, N, C, T, H, pos0;
         float[] o, x, y, g, bb, mean, rstd;
@@ -437,41 +449,13 @@ public class FastKernels extends NaiveKernels {
         @Override public void run(int start, int end, int worker) {
             switch (op) {
                 case BIAS -> { for (int i = start; i < end; i++) addRow(o, oo + i * C, x, xo, C); }
-                case BIAS_BACK -> biasBack(start, end);
+                case BIAS_BACK -> { float[] p = partial[worker]; for (int i = start; i < end; i++) addRow(p, 0, x, xo + i * C, C); }
                 case LN -> { for (int i = start; i < end; i++) lnRow(i); }
                 case LN_BACK -> { float[] p = partial[worker]; for (int i = start; i < end; i++) lnBackRow(i, p); }
                 case SOFTMAX -> { for (int i = start; i < end; i++) softmaxRow(o, oo + i * C, x, xo + i * C, C); }
                 case XENT -> { for (int i = start; i < end; i++) xentRow(i); }
                 case ROPE -> { for (int i = start; i < end; i++) ropeRow(i); }
                 default -> throw new IllegalStateException("op " + op);
-            }
-        }
-
-        /** dBias[c0..c1) += Σ_i dOut[i][c0..c1): vector accumulators over rows, four column vectors at a time. */
-        private void biasBack(int c0, int c1) {
-            int c = c0;
-            for (; c + 4 * L <= c1; c += 4 * L) {
-                FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
-                for (int i = 0, p = xo + c; i < N; i++, p += C) {
-                    s0 = s0.add(FloatVector.fromArray(S, x, p));
-                    s1 = s1.add(FloatVector.fromArray(S, x, p + L));
-                    s2 = s2.add(FloatVector.fromArray(S, x, p + 2 * L));
-                    s3 = s3.add(FloatVector.fromArray(S, x, p + 3 * L));
-                }
-                s0.add(FloatVector.fromArray(S, o, oo + c)).intoArray(o, oo + c);
-                s1.add(FloatVector.fromArray(S, o, oo + c + L)).intoArray(o, oo + c + L);
-                s2.add(FloatVector.fromArray(S, o, oo + c + 2 * L)).intoArray(o, oo + c + 2 * L);
-                s3.add(FloatVector.fromArray(S, o, oo + c + 3 * L)).intoArray(o, oo + c + 3 * L);
-            }
-            for (; c + L <= c1; c += L) {
-                FloatVector s0 = FloatVector.zero(S);
-                for (int i = 0, p = xo + c; i < N; i++, p += C) s0 = s0.add(FloatVector.fromArray(S, x, p));
-                s0.add(FloatVector.fromArray(S, o, oo + c)).intoArray(o, oo + c);
-            }
-            for (; c < c1; c++) {
-                float s = 0;
-                for (int i = 0, p = xo + c; i < N; i++, p += C) s += x[p];
-                o[oo + c] += s;
             }
         }
 

@@ -212,7 +212,9 @@ public final class Parallel {
         }
 
         @Override public void run() {
-            long seen = pool.generation;
+            // Generation 0 is the pool's state at construction: reading pool.generation here instead would
+            // race with a caller that already started the first region and lose that wake-up forever.
+            long seen = 0;
             while (true) {
                 long start = System.nanoTime();
                 int spins = 0;

@@ -3,8 +3,10 @@ package jgpt.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +55,22 @@ class ParallelTest {
         AtomicIntegerArray hits = new AtomicIntegerArray(6);
         Parallel.forEach(6, (t, w) -> hits.incrementAndGet(t));
         for (int t = 0; t < 6; t++) assertEquals(1, hits.get(t));
+    }
+
+    @Test void aFreshPoolNeverMissesItsFirstRegion() {
+        // regression: a worker that read the generation after the first region had begun slept forever
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            try {
+                for (int i = 0; i < 300; i++) {
+                    Parallel.setThreads(2 + i % 2);
+                    AtomicIntegerArray hits = new AtomicIntegerArray(8);
+                    Parallel.forEach(8, (t, w) -> hits.incrementAndGet(t));
+                    for (int t = 0; t < 8; t++) assertEquals(1, hits.get(t));
+                }
+            } finally {
+                Parallel.setThreads(3);
+            }
+        });
     }
 
     @Test void threadCountIsSettable() {
