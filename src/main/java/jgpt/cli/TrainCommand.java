@@ -188,6 +188,10 @@ public final class TrainCommand implements Callable<Integer> {
         int dataVocab = ds.tokenizer != null ? ds.tokenizer.vocabSize() : ds.train.maxToken() + 1;
         GPT model;
         if (init != null) {
+            Config c = ModelStore.readConfig(init);
+            if (tc.block() > c.block())
+                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init.resolve(ModelStore.CONFIG)
+                        + " (n_positions " + c.block() + "): use --block " + c.block() + " or less");
             model = ModelStore.load(init, kernels);
             if (ds.tokenizer != null && ds.tokenizer.vocabSize() != model.cfg.vocab())
                 throw new UserError("tokenizer '" + ds.tokenizerSpec + "' has " + ds.tokenizer.vocabSize() + " tokens but the model in " + init
