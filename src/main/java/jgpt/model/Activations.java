@@ -10,10 +10,11 @@ import jgpt.tensor.Tensor;
  */
 final class Activations {
     final int B, T;
+    final boolean masks;           // dropout masks allocated
     final int[] tokens, targets;   // (N) copies of the last forward's inputs
     boolean hasTargets, dropoutActive;
     final Tensor x0;               // (N, C) embeddings + positions
-    final Tensor embMask;          // (N, C) dropout mask
+    final Tensor embMask;          // (N, C) dropout mask, null when the model has no dropout
     final Layer[] layers;
     final Tensor lnf, lnfMean, lnfRstd;   // (N, C), (N), (N)
     Tensor xFinal;                 // view of whichever buffer feeds the output projection
@@ -37,32 +38,33 @@ final class Activations {
         final Tensor f, fMask;                // (N, C) FFN output (+ dropout)
         final Tensor r2;                      // (N, C) residual sum after FFN
 
-        Layer(DType dt, int l, int B, int T, int C, int F, int H) {
+        Layer(DType dt, int l, int B, int T, int C, int F, int H, boolean masks) {
             int N = B * T;
             String p = "act." + l + ".";
             ln1 = Tensor.zeros(dt, p + "ln1", N, C); ln1Mean = Tensor.zeros(dt, p + "ln1Mean", N); ln1Rstd = Tensor.zeros(dt, p + "ln1Rstd", N);
             q = Tensor.zeros(dt, p + "q", N, C); k = Tensor.zeros(dt, p + "k", N, C); v = Tensor.zeros(dt, p + "v", N, C);
             att = Tensor.zeros(dt, p + "att", B, H, T, T);
             y = Tensor.zeros(dt, p + "y", N, C);
-            o = Tensor.zeros(dt, p + "o", N, C); oMask = Tensor.zeros(dt, p + "oMask", N, C);
+            o = Tensor.zeros(dt, p + "o", N, C); oMask = masks ? Tensor.zeros(dt, p + "oMask", N, C) : null;
             r1 = Tensor.zeros(dt, p + "r1", N, C);
             ln2 = Tensor.zeros(dt, p + "ln2", N, C); ln2Mean = Tensor.zeros(dt, p + "ln2Mean", N); ln2Rstd = Tensor.zeros(dt, p + "ln2Rstd", N);
             h = Tensor.zeros(dt, p + "h", N, F); act = Tensor.zeros(dt, p + "act", N, F);
-            f = Tensor.zeros(dt, p + "f", N, C); fMask = Tensor.zeros(dt, p + "fMask", N, C);
+            f = Tensor.zeros(dt, p + "f", N, C); fMask = masks ? Tensor.zeros(dt, p + "fMask", N, C) : null;
             r2 = Tensor.zeros(dt, p + "r2", N, C);
         }
     }
 
-    Activations(Config cfg, DType dt, int B, int T) {
+    Activations(Config cfg, DType dt, int B, int T, boolean masks) {
         this.B = B;
         this.T = T;
+        this.masks = masks;
         int N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
         tokens = new int[N];
         targets = new int[N];
         x0 = Tensor.zeros(dt, "x0", N, C);
-        embMask = Tensor.zeros(dt, "embMask", N, C);
+        embMask = masks ? Tensor.zeros(dt, "embMask", N, C) : null;
         layers = new Layer[cfg.layers()];
-        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(dt, l, B, T, C, F, H);
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(dt, l, B, T, C, F, H, masks);
         lnf = Tensor.zeros(dt, "lnf", N, C); lnfMean = Tensor.zeros(dt, "lnfMean", N); lnfRstd = Tensor.zeros(dt, "lnfRstd", N);
         logits = Tensor.zeros(dt, "logits", N, V);
         dLogits = Tensor.zeros(dt, "dLogits", N, V);

@@ -115,7 +115,7 @@ public final class GPT {
 
     Activations activations(int B, int T) {
         if (T > cfg.block()) throw new IllegalArgumentException("sequence length " + T + " exceeds the model's context " + cfg.block());
-        if (a == null || a.B != B || a.T != T) a = new Activations(cfg, dtype, B, T);
+        if (a == null || a.B != B || a.T != T || (dropout > 0 && !a.masks)) a = new Activations(cfg, dtype, B, T, dropout > 0);
         return a;
     }
 

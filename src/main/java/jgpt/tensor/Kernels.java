@@ -48,6 +48,14 @@ public interface Kernels {
                            Tensor q, Tensor k, Tensor v, Tensor att, int B, int T, int C, int H);
 
     /**
+     * Causal attention of Tq new positions against a key/value cache (inference, batch 1). Query row i of
+     * q, out: (Tq, C) sits at absolute position pos0+i and attends to rows [0, pos0+i] of kCache, vCache:
+     * (≥ pos0+Tq, C), which already hold the new rows. att: (H, Tq, S), S = pos0+Tq, receives the softmax
+     * probabilities (zero past each query's position). Same arithmetic as {@link #attention} with B = 1.
+     */
+    void attentionCached(Tensor out, Tensor att, Tensor q, Tensor kCache, Tensor vCache, int Tq, int pos0, int C, int H);
+
+    /**
      * Rotary position embedding in place on x (B,T,C): within each head, pair (2i, 2i+1) at position
      * pos0+t is rotated by angle (pos0+t)·theta^(−2i/hs). {@code inverse} rotates back (its backward).
      */

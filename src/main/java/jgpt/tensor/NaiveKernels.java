@@ -191,6 +191,35 @@ public class NaiveKernels implements Kernels {
                 }
     }
 
+    @Override public void attentionCached(Tensor out, Tensor att, Tensor q, Tensor kCache, Tensor vCache,
+                                          int Tq, int pos0, int C, int H) {
+        int hs = C / H, S = pos0 + Tq;
+        double scale = 1.0 / Math.sqrt(hs);
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < Tq; i++) {
+                int t = pos0 + i;                       // absolute position of this query
+                int qo = i * C + h * hs;
+                int ao = (h * Tq + i) * S;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int s = 0; s <= t; s++) {
+                    int ko = s * C + h * hs;
+                    double dot = 0;
+                    for (int j = 0; j < hs; j++) dot += q.get(qo + j) * kCache.get(ko + j);
+                    dot *= scale;
+                    att.set(ao + s, dot);
+                    max = Math.max(max, dot);
+                }
+                double sum = 0;
+                for (int s = 0; s <= t; s++) { double e = Math.exp(att.get(ao + s) - max); att.set(ao + s, e); sum += e; }
+                for (int s = 0; s < S; s++) att.set(ao + s, s <= t ? att.get(ao + s) / sum : 0);
+                for (int j = 0; j < hs; j++) {
+                    double y = 0;
+                    for (int s = 0; s <= t; s++) y += att.get(ao + s) * vCache.get(s * C + h * hs + j);
+                    out.set(qo + j, y);
+                }
+            }
+    }
+
     @Override public void rope(Tensor x, int B, int T, int C, int H, int pos0, double theta, boolean inverse) {
         int hs = C / H;
         for (int b = 0; b < B; b++)

@@ -16,6 +16,7 @@ public final class AdamW implements Optimizer {
     private final boolean decoupled;
     private final Tensor m, v;          // (P) first and second moments
     private final Weights mv, vv;
+    private final boolean[] decay;      // per parameter tensor: rank ≥ 2
     private long t;
 
     public AdamW(GPT model, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
@@ -29,17 +30,20 @@ public final class AdamW implements Optimizer {
         this.v = Tensor.zeros(model.dtype, "adam.v", model.params.size);
         this.mv = new Weights(model.layout, m);
         this.vv = new Weights(model.layout, v);
+        this.decay = Optimizer.decayMask(model);
     }
 
     @Override public void step(double lr) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         var k = model.k;
-        Optimizer.forEachTensor(model, (i, w, g, decay) -> {
-            double wd = decay ? weightDecay : 0;
+        var gv = model.gradViews();
+        for (int i = 0; i < decay.length; i++) {
+            Tensor w = model.w.get(i), g = gv.get(i);
+            double wd = decay[i] ? weightDecay : 0;
             if (!decoupled && wd != 0) { k.scaleAdd(g, w, wd, g.size); wd = 0; }   // L2: g += wd·w
             k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2);
-        });
+        }
     }
 
     @Override public long steps() { return t; }

@@ -44,13 +44,12 @@ public interface Optimizer {
         };
     }
 
-    /** Applies body to each parameter tensor's (params, grads, state...) views in layout order. */
-    interface PerTensor { void apply(int specIndex, Tensor w, Tensor g, boolean decay); }
-
-    static void forEachTensor(GPT model, PerTensor body) {
+    /** Which parameter tensors (in layout order) get weight decay: rank ≥ 2, not biases or LayerNorm. */
+    static boolean[] decayMask(GPT model) {
         var specs = model.layout.specs();
-        var gv = model.gradViews();
-        for (int i = 0; i < specs.size(); i++) body.apply(i, model.w.get(i), gv.get(i), specs.get(i).decay());
+        boolean[] d = new boolean[specs.size()];
+        for (int i = 0; i < d.length; i++) d[i] = specs.get(i).decay();
+        return d;
     }
 
 }

@@ -14,6 +14,7 @@ public final class SGD implements Optimizer {
     private final double momentum, weightDecay;
     private final Tensor buf;      // (P) momentum buffer, empty when momentum = 0
     private final Weights bv;
+    private final boolean[] decay;      // per parameter tensor: rank ≥ 2
     private long t;
 
     public SGD(GPT model, double momentum, double weightDecay) {
@@ -22,14 +23,17 @@ public final class SGD implements Optimizer {
         this.weightDecay = weightDecay;
         this.buf = Tensor.zeros(model.dtype, "sgd.momentum", momentum > 0 ? model.params.size : 0);
         this.bv = momentum > 0 ? new Weights(model.layout, buf) : null;
+        this.decay = Optimizer.decayMask(model);
     }
 
     @Override public void step(double lr) {
         var k = model.k;
         boolean first = t == 0;
         t++;
-        Optimizer.forEachTensor(model, (i, w, g, decay) -> {
-            if (decay && weightDecay != 0) k.scaleAdd(g, w, weightDecay, g.size);     // g += wd·w
+        var gv = model.gradViews();
+        for (int i = 0; i < decay.length; i++) {
+            Tensor w = model.w.get(i), g = gv.get(i);
+            if (decay[i] && weightDecay != 0) k.scaleAdd(g, w, weightDecay, g.size);   // g += wd·w
             Tensor d = g;
             if (momentum > 0) {
                 Tensor b = bv.get(i);
@@ -37,7 +41,7 @@ public final class SGD implements Optimizer {
                 d = b;
             }
             k.scaleAdd(w, d, -lr, w.size);                                              // W ← W − η·d
-        });
+        }
     }
 
     @Override public long steps() { return t; }

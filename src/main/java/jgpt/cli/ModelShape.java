@@ -1,0 +1,46 @@
+package jgpt.cli;
+
+import jgpt.UserError;
+import jgpt.model.Config;
+import picocli.CommandLine.Option;
+
+/** Flags that size a new model or flip its variant switches; unset flags keep the preset's value. */
+final class ModelShape {
+    @Option(names = "--layers", description = "Decoder blocks L.") Integer layers;
+    @Option(names = "--heads", description = "Attention heads H.") Integer heads;
+    @Option(names = "--embd", description = "Model width C (d_model).") Integer embd;
+    @Option(names = "--ffn", description = "FFN hidden width (default 4·C).") Integer ffn;
+    @Option(names = "--vocab", description = "Vocabulary size (default: the tokenizer's).") Integer vocab;
+    @Option(names = "--context", description = "Maximum context length of a new model (default: --block).") Integer context;
+    @Option(names = "--norm", description = "pre (GPT-2) | post (textbook).") String norm;
+    @Option(names = "--activation", description = "gelu | relu.") String activation;
+    @Option(names = "--positions", description = "learned | sinusoidal | rope.") String positions;
+    @Option(names = "--untied", description = "Separate W_vocab instead of tying it to W_embed.") Boolean untied;
+    @Option(names = "--no-bias", description = "No biases in linear layers and LayerNorms.") Boolean noBias;
+
+    boolean anySet() {
+        return layers != null || heads != null || embd != null || ffn != null || vocab != null || context != null
+                || norm != null || activation != null || positions != null || untied != null || noBias != null;
+    }
+
+    /** The config from base (or the small Shakespeare shape) with every given flag applied. */
+    Config apply(Config base, int defaultVocab, int defaultContext) {
+        if (base == null) base = Config.preset("shakespeare-char");
+        int L = layers != null ? layers : base.layers(), H = heads != null ? heads : base.heads(), C = embd != null ? embd : base.embd();
+        int V = vocab != null ? vocab : (defaultVocab > 0 ? defaultVocab : base.vocab());
+        int T = context != null ? context : Math.max(defaultContext, defaultContext > 0 && base == Config.preset("shakespeare-char") ? defaultContext : base.block());
+        int F = ffn != null ? ffn : (embd != null ? 4 * C : base.ffn());
+        for (int[] v : new int[][] {{L, 'L'}, {H, 'H'}, {C, 'C'}, {V, 'V'}, {T, 'T'}, {F, 'F'}})
+            if (v[0] <= 0) throw new UserError("model sizes must be positive (layers, heads, embd, vocab, context, ffn)");
+        if (C % H != 0) throw new UserError("--embd " + C + " is not divisible by --heads " + H);
+        try {
+            return new Config(V, T, L, H, C, F,
+                    norm != null ? Config.Norm.valueOf(norm.toUpperCase()) : base.norm(),
+                    activation != null ? Config.Activation.valueOf(activation.toUpperCase()) : base.activation(),
+                    positions != null ? Config.Positions.valueOf(positions.toUpperCase()) : base.positions(),
+                    untied != null ? !untied : base.tied(), noBias != null ? !noBias : base.bias(), base.ropeTheta(), base.lnEps());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage().startsWith("No enum") ? "unknown value in --norm/--activation/--positions: " + e.getMessage().replaceAll(".*\\.", "") : e.getMessage());
+        }
+    }
+}

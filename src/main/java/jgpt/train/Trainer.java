@@ -1,0 +1,183 @@
+package jgpt.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import jgpt.data.BatchSource;
+import jgpt.model.GPT;
+import jgpt.tokenizer.Tokenizer;
+
+/**
+ * The training loop: take a batch, forward, loss, backward, clip, update, repeat — with validation,
+ * metrics.jsonl, progress, and crash-safe checkpoints (periodic, final, best-validation, and on Ctrl-C).
+ * A step is split into {@link #computeGradients} and the optimizer's update so a data-parallel driver can
+ * average gradients in between.
+ */
+public final class Trainer {
+    private final GPT model;
+    private final Tokenizer tokenizer;
+    private final TrainConfig tc;
+    private final BatchSource train;
+    private final Supplier<BatchSource> val;    // a fresh source over the same fixed val batches each time; null = no val data
+    private final Path out;
+    private final Optimizer opt;
+    private final Schedule schedule;
+    private final int[] x, y;                    // (B·T) one micro-batch
+    private final double peakFlops;              // the machine's fp32 peak assumed for MFU
+    private final PrintStream log;
+    private long step;                           // steps completed
+    private double bestVal = Double.POSITIVE_INFINITY;
+    private volatile boolean stopRequested;
+    private double lastLoss = Double.NaN, lastVal = Double.NaN;
+
+    public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
+                   Path out, double peakFlops, PrintStream log) {
+        if (tc.block() > model.cfg.block())
+            throw new jgpt.UserError("--block " + tc.block() + " is larger than the model's context " + model.cfg.block());
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.tc = tc;
+        this.train = train;
+        this.val = val;
+        this.out = out;
+        this.peakFlops = peakFlops;
+        this.log = log;
+        this.opt = Optimizer.create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
+        this.schedule = tc.scheduleFn();
+        this.x = new int[tc.batch() * tc.block()];
+        this.y = new int[tc.batch() * tc.block()];
+    }
+
+    public Optimizer optimizer() { return opt; }
+    public long step() { return step; }
+    public double lastLoss() { return lastLoss; }
+    public double lastValLoss() { return lastVal; }
+    public double bestValLoss() { return bestVal; }
+    /** Asks the loop to stop after the current step and save a checkpoint (Ctrl-C). */
+    public void requestStop() { stopRequested = true; }
+
+    /** Restores model, optimizer, data position and counters from RUNDIR/checkpoint. */
+    public void resume() {
+        Checkpoint.State s = Checkpoint.load(out, model, opt);
+        step = s.step();
+        bestVal = s.bestVal();
+        train.restore(s.data());
+        Metrics.truncate(out.resolve("metrics.jsonl"), step);
+        log.printf("resumed %s at step %d of %d%n", out, step, tc.steps());
+    }
+
+    /** Forward + backward over gradAccum micro-batches; leaves the mean gradient in model.grads(); returns the mean loss. */
+    public double computeGradients() {
+        model.zeroGrad();
+        double loss = 0;
+        for (int micro = 0; micro < tc.gradAccum(); micro++) {
+            train.next(x, y);
+            model.setDropout(tc.dropout(), tc.seed() * 1_000_003L + step * tc.gradAccum() + micro);
+            loss += model.forward(x, y, tc.batch(), tc.block());
+            model.backward();
+        }
+        if (tc.gradAccum() > 1) {
+            var g = model.grads();
+            model.k.scale(g, 1.0 / tc.gradAccum(), g.size);
+        }
+        return loss / tc.gradAccum();
+    }
+
+    /** Mean validation loss over evalBatches batches (the same batches every time). */
+    public double evaluate() {
+        BatchSource src = val.get();
+        double sum = 0;
+        model.setDropout(0, 0);
+        for (int i = 0; i < tc.evalBatches(); i++) {
+            src.next(x, y);
+            sum += model.forward(x, y, tc.batch(), tc.block());
+        }
+        return sum / tc.evalBatches();
+    }
+
+    /** Runs from the current step to tc.steps; returns the last training loss. */
+    public double run() {
+        ObjectMapper json = new ObjectMapper();
+        Thread hook = new Thread(this::onInterrupt, "jgpt-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long flopsPerStep = 3L * flopsPerTokenForward() * tc.tokensPerStep();
+        Progress progress = new Progress(log, tc.steps(), step);
+        boolean evalOn = val != null && tc.evalEvery() > 0 && tc.evalBatches() > 0;
+        try (Metrics metrics = new Metrics(out.resolve("metrics.jsonl"))) {
+            while (step < tc.steps() && !stopRequested) {
+                long t0 = System.nanoTime();
+                double lr = schedule.at(step);
+                double loss = computeGradients();
+                double norm = Optimizer.clipGradNorm(model, tc.clip());
+                opt.step(lr);
+                double sec = (System.nanoTime() - t0) / 1e9;
+                step++;
+                lastLoss = loss;
+                if (!Double.isFinite(loss)) throw new jgpt.UserError("loss became " + loss + " at step " + step + ": lower --lr or set --clip");
+
+                ObjectNode m = json.createObjectNode();
+                m.put("step", step - 1);         // the step whose forward produced this loss (0-based, like nanoGPT's iter)
+                m.put("loss", loss);
+                m.put("lr", lr);
+                m.put("grad_norm", norm);
+                m.put("ms", sec * 1e3);
+                m.put("tokens_per_s", tc.tokensPerStep() / sec);
+                m.put("mfu", flopsPerStep / sec / peakFlops);
+                m.put("peak_flops", peakFlops);
+                boolean last = step == tc.steps();
+                if (evalOn && (step % tc.evalEvery() == 0 || last)) {
+                    lastVal = evaluate();
+                    m.put("val_loss", lastVal);
+                    if (lastVal < bestVal) {
+                        bestVal = lastVal;
+                        Checkpoint.saveModel(out.resolve("best"), model, tokenizer);
+                    }
+                    progress.note(String.format("step %d: train loss %.4f, val loss %.4f", step, loss, lastVal));
+                }
+                metrics.write(m);
+                progress.update(step, loss, tc.tokensPerStep() / sec);
+                if (tc.checkpointEvery() > 0 && step % tc.checkpointEvery() == 0 && !last) save();
+            }
+            progress.finish(step);
+            save();
+            if (stopRequested && step < tc.steps())
+                log.printf("stopped at step %d; continue with --resume %s%n", step, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to " + out + ": " + e.getMessage(), e);
+        } finally {
+            done.countDown();
+            try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { /* shutting down */ }
+        }
+        return lastLoss;
+    }
+
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+    /** Ctrl-C: ask for a stop, then wait (bounded) until the loop has written its checkpoint. */
+    private void onInterrupt() {
+        stopRequested = true;
+        try { done.await(120, java.util.concurrent.TimeUnit.SECONDS); } catch (InterruptedException ignored) { }
+    }
+
+    /** Full checkpoint (model, optimizer, data position, config) plus the plain model files at RUNDIR's top. */
+    public void save() {
+        Checkpoint.save(out, model, tokenizer, opt, new Checkpoint.State(step, bestVal, train.state(), tc));
+    }
+
+    /** Forward FLOPs per token, as in the PyTorch peer: L·(24C² + 4TC) + 2CV. */
+    public long flopsPerTokenForward() { return flopsPerTokenForward(model.cfg, tc.block()); }
+
+    public static long flopsPerTokenForward(jgpt.model.Config c, int T) {
+        long C = c.embd(), L = c.layers(), V = c.vocab(), F = c.ffn();
+        return L * (8 * C * C + 4 * C * F + 4L * T * C) + 2 * C * V;
+    }
+
+    static void ensureDir(Path p) {
+        try { Files.createDirectories(p); } catch (IOException e) { throw new UncheckedIOException("cannot create " + p + ": " + e.getMessage(), e); }
+    }
+}
