@@ -20,7 +20,7 @@ public class FastKernels extends NaiveKernels {
     /** Elementwise ops below this many elements run inline: waking the pool costs ~µs. */
     static final int EW_CHUNK = 1 << 15;
     /** Query rows per attention block: keys past the block's last row are never touched (causal). */
-    static final int ATT_BLOCK = 64;
+    static final int ATT_BLOCK = Integer.getInteger("jgpt.attBlock", 32);
 
     private final Gemm gemm = new Gemm();
     private final Elementwise ew = new Elementwise();
