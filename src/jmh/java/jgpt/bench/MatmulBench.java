@@ -51,6 +51,7 @@ public class MatmulBench {
     @Param({"2"})
     public int threads;
 
+    /** java (FastKernels), openblas (cblas_sgemm), or naive (NaiveKernels: slow, pass it explicitly with small shapes). */
     @Param({"java", "openblas"})
     public String impl;
 
@@ -59,7 +60,7 @@ public class MatmulBench {
     double gflop;
     float[] a, b, c;
     Tensor ta_, tb_, tc_;
-    final FastKernels k = new FastKernels();
+    jgpt.tensor.Kernels k;
 
     @Setup public void setup() {
         String[] p = shape.split(":");
@@ -74,6 +75,7 @@ public class MatmulBench {
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
         ta_ = Tensor.wrap("a", a, a.length); tb_ = Tensor.wrap("b", b, b.length); tc_ = Tensor.wrap("c", c, c.length);
         Parallel.setThreads(threads);
+        k = impl.equals("naive") ? new jgpt.tensor.NaiveKernels() : new FastKernels();
         if (impl.equals("openblas")) OpenBlas.setThreads(threads);
     }
 

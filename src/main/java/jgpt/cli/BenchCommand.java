@@ -2,10 +2,12 @@ package jgpt.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import jgpt.UserError;
@@ -14,118 +16,146 @@ import jgpt.model.GPT;
 import jgpt.model.Generator;
 import jgpt.tensor.DType;
 import jgpt.tensor.Kernels;
-import jgpt.tensor.Peak;
+import jgpt.tensor.Parallel;
 import jgpt.train.AdamW;
-import jgpt.train.Trainer;
+import jgpt.train.Optimizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jgpt bench}: training, forward and generation speed of a GPT-2-architecture model on random tokens,
- * with the same flags and FLOP count as the PyTorch peer (shared/peers/torch_gpt.py), so the two can be run
- * alternately and compared as ratios.
+ * Speed of a GPT-2-architecture model of the given size on random tokens: training step time and tokens/s,
+ * forward-only and batch-1 generation tokens/s, model FLOPs and MFU against the measured matmul peak,
+ * peak memory, and the allocation per step in the steady state (which should be 0 bytes).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure ms per training step (forward + backward + AdamW), training/forward/generation tokens/s,",
-                "achieved GFLOP/s and MFU against this machine's measured fp32 matrix-product peak, and peak memory.",
-                "Example (config A): ./jgpt bench --vocab 65 --layers 4 --heads 4 --embd 128 --block 64 --batch 12 --steps 20 --threads 2"})
+        description = "Measure training, forward and generation speed of a model size (random data, GPT-2 architecture).")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--vocab", description = "Vocabulary V (default 65).") int vocab = 65;
-    @Option(names = "--layers", description = "Layers L (default 4).") int layers = 4;
-    @Option(names = "--heads", description = "Heads H (default 4).") int heads = 4;
-    @Option(names = "--embd", description = "Width C (default 128).") int embd = 128;
-    @Option(names = "--block", description = "Sequence length T (default 64).") int block = 64;
-    @Option(names = "--batch", description = "Batch B (default 12).") int batch = 12;
-    @Option(names = "--steps", description = "Timed training steps after 3 warm-up steps (default 20).") int steps = 20;
-    @Option(names = "--gen-tokens", description = "New tokens for the generation measurement (default 128).") int genTokens = 128;
-    @Option(names = "--json", description = "Print a JSON object with every figure as the last line.") boolean json;
+    @Option(names = "--vocab", description = "Vocabulary size V (default ${DEFAULT-VALUE}).", defaultValue = "65") int vocab;
+    @Option(names = "--layers", description = "Decoder blocks L (default ${DEFAULT-VALUE}).", defaultValue = "4") int layers;
+    @Option(names = "--heads", description = "Attention heads H (default ${DEFAULT-VALUE}).", defaultValue = "4") int heads;
+    @Option(names = "--embd", description = "Model width C (default ${DEFAULT-VALUE}).", defaultValue = "128") int embd;
+    @Option(names = "--block", description = "Sequence length T, also the context (default ${DEFAULT-VALUE}).", defaultValue = "64") int block;
+    @Option(names = "--batch", description = "Sequences per step B (default ${DEFAULT-VALUE}).", defaultValue = "12") int batch;
+    @Option(names = "--steps", description = "Timed training steps (default ${DEFAULT-VALUE}).", defaultValue = "20") int steps;
+    @Option(names = "--warmup", description = "Untimed steps first (default ${DEFAULT-VALUE}); warm-up also lasts at least --warmup-seconds.", defaultValue = "5") int warmup;
+    @Option(names = "--warmup-seconds", description = "Minimum warm-up time, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).", defaultValue = "3") double warmupSeconds;
+    @Option(names = "--gen-tokens", description = "New tokens for the generation speed, batch 1 (default ${DEFAULT-VALUE}).", defaultValue = "128") int genTokens;
+    @Option(names = "--peak", paramLabel = "GFLOPS", description = "Use this fp32 peak for MFU instead of measuring a 1536³ product.") Double peak;
     @Mixin Runtime runtime = new Runtime();
+    @Option(names = "--json", description = "End with one JSON line: train_tokens_per_s, forward_tokens_per_s, generate_tokens_per_s, ms_per_step, mfu, peak_rss_mb, ...") boolean json;
 
-    @Override public Integer call() {
-        if (vocab <= 0 || layers <= 0 || heads <= 0 || embd <= 0 || block <= 0 || batch <= 0 || steps <= 0 || genTokens <= 0)
-            throw new UserError("every size and count must be positive");
+    @Override public Integer call() throws IOException {
+        for (int[] v : new int[][] {{vocab}, {layers}, {heads}, {embd}, {block}, {batch}, {steps}, {genTokens}})
+            if (v[0] <= 0) throw new UserError("bench sizes must be positive (vocab, layers, heads, embd, block, batch, steps, gen-tokens)");
+        if (warmup < 0 || warmupSeconds < 0) throw new UserError("--warmup and --warmup-seconds must be >= 0");
         if (embd % heads != 0) throw new UserError("--embd " + embd + " is not divisible by --heads " + heads);
+        long params = 1L * layers * 12 * embd * embd + 1L * vocab * embd;
+        if (params > Integer.MAX_VALUE - 8) throw new UserError("a model of ~" + params + " parameters does not fit one Java array: make it smaller");
+
         Kernels k = runtime.kernels();
-        int threads = runtime.threads();
-        var out = System.out;
+        int threads = runtime.kernels.equals("fast") ? Parallel.threads() : 1;
         Config cfg = Config.gpt2(vocab, block, layers, heads, embd);
         GPT model = new GPT(cfg, DType.F32, k).initGpt2(1337);
-        AdamW opt = new AdamW(model, 0.9, 0.99, 1e-8, 0.1, true);
-        int N = batch * block;
+        AdamW opt = new AdamW(model, 0.9, 0.95, 1e-8, 0.1, true);
+        int B = batch, T = block, N = B * T;
+        Random rnd = new Random(42);
         int[] x = new int[N], y = new int[N];
-        Random r = new Random(1);
-        for (int i = 0; i < N; i++) { x[i] = r.nextInt(vocab); y[i] = r.nextInt(vocab); }
-        out.printf(Locale.ROOT, "config: L=%d H=%d C=%d V=%d T=%d B=%d threads=%d kernels=%s, %,d parameters%n",
-                layers, heads, embd, vocab, block, batch, threads, runtime.kernels, model.layout.total);
+        for (int i = 0; i < N; i++) { x[i] = rnd.nextInt(vocab); y[i] = rnd.nextInt(vocab); }
 
-        // ---- training steps
+        // ---- training: zero_grad + forward + backward + clip_grad_norm(1.0) + AdamW, as `jgpt train` does
+        // Until C2 has compiled them, Vector API kernels run boxed (slow, allocating): warm up by count and by time.
+        int warmed = 0;
+        for (long w0 = System.nanoTime(); warmed < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9; warmed++)
+            trainStep(model, opt, x, y, B, T);
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long gc0 = gcCount(), alloc0 = mx.getTotalThreadAllocatedBytes();
         double[] ms = new double[steps];
-        for (int i = -3; i < steps; i++) {
+        for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            model.zeroGrad();
-            model.forward(x, y, batch, block);
-            model.backward();
-            opt.step(1e-4);
-            if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+            trainStep(model, opt, x, y, B, T);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        double[] train = stats(ms);
-        // ---- forward only (the loss, no gradient), the same shape
-        int fsteps = Math.max(steps, 10);
-        double[] fms = new double[fsteps];
-        for (int i = -2; i < fsteps; i++) {
+        long allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0, gcs = gcCount() - gc0;
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = median(sorted);
+        double trainTps = N / (median / 1e3);
+
+        // ---- forward only: logits and loss, no gradient (the peer's model(x, y) under no_grad)
+        for (int i = 0; i < Math.min(warmup, 3); i++) model.loss(x, y, B, T);
+        double[] fms = new double[steps];
+        for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            model.loss(x, y, batch, block);
-            if (i >= 0) fms[i] = (System.nanoTime() - t0) / 1e6;
+            model.loss(x, y, B, T);
+            fms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        double[] fwd = stats(fms);
-        // ---- generation at batch 1 with the KV cache
-        double genTps = Generator.tokensPerSecond(model, genTokens);
+        Arrays.sort(fms);
+        double fwdTps = N / (median(fms) / 1e3);
+
+        // ---- generation: batch 1 with the KV cache (M = 1 products and cached attention need their own warm-up)
+        for (long w0 = System.nanoTime(); System.nanoTime() - w0 < Math.max(1, warmupSeconds / 2) * 1e9; )
+            Generator.tokensPerSecond(model, genTokens);
+        double[] gen = new double[3];
+        for (int i = 0; i < gen.length; i++) gen[i] = Generator.tokensPerSecond(model, genTokens);
+        Arrays.sort(gen);
+        double genTps = gen[1];
         long bytesPerToken = Generator.weightBytesPerToken(model);
-        double rssMb = peakRssMb();                     // before the bandwidth and peak probes allocate their own arrays
-        double bandwidth = copyBandwidth();
-        double genBound = bandwidth / bytesPerToken;
-        // ---- the machine's matmul peak
-        Peak.Result peak = Peak.measure(1536, 5);
+        double rssMb = peakRssMb();                     // before the bandwidth probe allocates its own arrays
+        double bandwidth = copyBandwidth(), genBound = bandwidth / bytesPerToken;
 
-        long fwdFlopsPerToken = Trainer.flopsPerTokenForward(cfg, block);
-        double trainTps = N / (train[0] / 1e3), fwdTps = N / (fwd[0] / 1e3);
-        double trainGflops = 3.0 * fwdFlopsPerToken * trainTps / 1e9, fwdGflops = fwdFlopsPerToken * fwdTps / 1e9;
-        double mfu = trainGflops / peak.medianGflops();
+        // ---- FLOPs (the peer's formula: attention and matmuls, no LayerNorm/softmax), MFU, memory
+        double fwdFlopsPerToken = jgpt.train.Trainer.flopsPerTokenForward(cfg, block);
+        double trainFlopsPerToken = 3 * fwdFlopsPerToken;
+        double achieved = trainFlopsPerToken * trainTps / 1e9;
+        double peakG = peak != null ? peak : runtime.peakFlops() / 1e9;
+        boolean peakMeasured = peak == null;
+        double mfu = achieved / peakG;
 
-        out.printf(Locale.ROOT, "train step (fwd+bwd+AdamW): median %.2f ms  min %.2f  max %.2f  (n=%d)  %,.0f tok/s, %.1f GFLOP/s%n",
-                train[0], train[1], train[2], steps, trainTps, trainGflops);
-        out.printf(Locale.ROOT, "forward only:                median %.2f ms  min %.2f  max %.2f  (n=%d)  %,.0f tok/s, %.1f GFLOP/s%n",
-                fwd[0], fwd[1], fwd[2], fsteps, fwdTps, fwdGflops);
-        out.printf(Locale.ROOT, "generation (batch 1, KV cache, %d tokens): %,.1f tok/s; bound %,.1f tok/s = %.1f GB/s copy bandwidth / %,d weight bytes per token (%.0f%%)%n",
-                genTokens, genTps, genBound, bandwidth / 1e9, bytesPerToken, 100 * genTps / genBound);
-        out.printf(Locale.ROOT, "model FLOPs per token: %,d forward, %,d training%n", fwdFlopsPerToken, 3 * fwdFlopsPerToken);
-        out.printf(Locale.ROOT, "fp32 matmul peak (1536³, %d threads): %.1f GFLOP/s  ->  MFU %.1f%%%n", peak.threads(), peak.medianGflops(), 100 * mfu);
-        out.printf(Locale.ROOT, "peak RSS: %.0f MiB%n", rssMb);
+        System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels%n",
+                vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernels);
+        System.out.printf("train    %.1f ms/step median (min %.1f, max %.1f) over %d steps after %d warm-up; %.0f tokens/s%n",
+                median, sorted[0], sorted[steps - 1], steps, warmed, trainTps);
+        System.out.printf("         step = zero_grad + forward + backward + clip_grad_norm(1.0) + AdamW%n");
+        System.out.printf("forward  %.1f ms median; %.0f tokens/s (logits and loss)%n", median(fms), fwdTps);
+        System.out.printf("generate %.1f tokens/s (batch 1, %d new tokens, KV cache; median of 3)%n", genTps, genTokens);
+        System.out.printf("         bound %.1f tokens/s = %.1f GB/s copy bandwidth / %,d weight bytes per token: %.0f%% of it%n",
+                genBound, bandwidth / 1e9, bytesPerToken, 100 * genTps / genBound);
+        System.out.printf("flops    %.3g per token forward, %.3g training; achieved %.1f GFLOP/s%n", fwdFlopsPerToken, trainFlopsPerToken, achieved);
+        System.out.printf("mfu      %.1f%% of %.1f GFLOP/s (%s)%n", 100 * mfu, peakG,
+                peakMeasured ? "measured: 1536³ matmul, " + threads + " thread" + (threads == 1 ? "" : "s") : "given with --peak");
+        System.out.printf("memory   peak RSS %.0f MB; %d bytes allocated per timed step, %d GCs during them%n",
+                rssMb, allocBytes / steps, gcs);
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("layers", layers).put("heads", heads).put("embd", embd).put("vocab", vocab).put("block", block).put("batch", batch)
-                    .put("threads", threads).put("kernels", runtime.kernels).put("params", model.layout.total);
-            o.put("ms_per_step", train[0]).put("ms_per_step_min", train[1]).put("ms_per_step_max", train[2]);
-            o.put("train_tokens_per_s", trainTps).put("forward_ms", fwd[0]).put("forward_tokens_per_s", fwdTps);
-            o.put("generate_tokens_per_s", genTps).put("generate_bound_tokens_per_s", genBound).put("copy_bandwidth_gb_s", bandwidth / 1e9)
+            o.put("vocab", vocab).put("layers", layers).put("heads", heads).put("embd", embd).put("block", block).put("batch", batch);
+            o.put("threads", threads).put("kernels", runtime.kernels).put("parameters", model.layout.total);
+            o.put("train_tokens_per_s", trainTps).put("forward_tokens_per_s", fwdTps).put("generate_tokens_per_s", genTps);
+            o.put("ms_per_step", median).put("ms_per_step_min", sorted[0]).put("ms_per_step_max", sorted[steps - 1]);
+            o.put("flops_per_token", fwdFlopsPerToken).put("train_flops_per_token", trainFlopsPerToken);
+            o.put("achieved_gflops", achieved).put("peak_gflops", peakG).put("peak_measured", peakMeasured).put("mfu", mfu);
+            o.put("peak_rss_mb", rssMb).put("alloc_bytes_per_step", allocBytes / steps).put("gc_during_steps", gcs);
+            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("copy_bandwidth_gb_s", bandwidth / 1e9)
                     .put("weight_bytes_per_token", bytesPerToken);
-            o.put("fwd_flops_per_token", fwdFlopsPerToken).put("train_gflops", trainGflops).put("forward_gflops", fwdGflops);
-            o.put("peak_gflops", peak.medianGflops()).put("mfu", mfu).put("peak_rss_mb", rssMb);
-            out.println(o);
+            System.out.println(new ObjectMapper().writeValueAsString(o));
         }
         return 0;
     }
 
-    /** median, min, max. */
-    static double[] stats(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-        return new double[] {med, s[0], s[s.length - 1]};
+    private static void trainStep(GPT model, Optimizer opt, int[] x, int[] y, int B, int T) {
+        model.zeroGrad();
+        model.forward(x, y, B, T);
+        model.backward();
+        Optimizer.clipGradNorm(model, 1.0);
+        opt.step(1e-4);
     }
 
-    /** Bytes per second of a large array copy (read + write counted as the bytes read), best of a few. */
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Bytes per second of a large array copy on all pool threads (counting the bytes read), best of a few: generation's bound. */
     static double copyBandwidth() {
         int n = 64 << 20;                               // 256 MB of floats: far beyond the caches
         float[] a = new float[n], b = new float[n];
@@ -133,18 +163,24 @@ public final class BenchCommand implements Callable<Integer> {
         double best = 0;
         for (int rep = 0; rep < 5; rep++) {
             long t0 = System.nanoTime();
-            System.arraycopy(a, 0, b, 0, n);
+            Parallel.parallelFor(n, 1 << 20, (from, to, worker) -> System.arraycopy(a, from, b, from, to - from));
             best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
         }
         return best;
     }
 
-    /** VmHWM of this process, MiB (Linux); NaN elsewhere. */
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, gc.getCollectionCount());
+        return n;
+    }
+
+    /** VmHWM (peak resident set) of this process in MB, or NaN where /proc is not available. */
     static double peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
-        } catch (Exception ignored) { /* not Linux */ }
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        } catch (IOException | NumberFormatException ignored) { }
         return Double.NaN;
     }
 }

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point: {@code ./jgpt <command>}. Each command lives in its own class in this package. */
 @Command(name = "jgpt", mixinStandardHelpOptions = true, version = "jgpt 0.1.0",
         description = "Train, run and explain GPT-style transformer language models in pure Java.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, PrepareCommand.class, TokenizerCommand.class,
-                ParamsCommand.class, ExplainCommand.class, ProbeCommand.class, BenchCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, PrepareCommand.class, TokenizerCommand.class,
+                ParamsCommand.class, ExplainCommand.class, ProbeCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

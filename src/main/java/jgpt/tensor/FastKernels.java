@@ -20,7 +20,7 @@ public class FastKernels extends NaiveKernels {
     /** Elementwise ops below this many elements run inline: waking the pool costs ~µs. */
     static final int EW_CHUNK = 1 << 15;
     /** Query rows per attention block: keys past the block's last row are never touched (causal). */
-    static final int ATT_BLOCK = 64;
+    static final int ATT_BLOCK = Integer.getInteger("jgpt.attBlock", 32);
 
     private final Gemm gemm = new Gemm();
     private final Elementwise ew = new Elementwise();
@@ -636,11 +636,28 @@ public class FastKernels extends NaiveKernels {
         runAttention(true, dOut, att, q, k, v, dq, dk, dv, dAtt, B, T, C, H);
     }
 
+    @Override public synchronized void attentionCached(Tensor out, Tensor att, Tensor q, Tensor kCache, Tensor vCache,
+                                                       int Tq, int pos0, int C, int H) {
+        if (!f32(out, att, q, kCache) || !f32(vCache)) { super.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H); return; }
+        gemm.ensureScratch();
+        Attention a = this.att;
+        a.mode = CACHED;
+        a.out = out.f; a.outO = out.off;
+        a.att = att.f; a.attO = att.off;
+        a.q = q.f; a.qO = q.off; a.k = kCache.f; a.kO = kCache.off; a.v = vCache.f; a.vO = vCache.off;
+        a.B = 1; a.T = Tq; a.C = C; a.H = H; a.pos0 = pos0;
+        try {
+            Parallel.forEach(H, a);
+        } finally {
+            a.out = a.att = a.q = a.k = a.v = null;
+        }
+    }
+
     private void runAttention(boolean backward, Tensor out, Tensor attn, Tensor q, Tensor k, Tensor v,
                               Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, int B, int T, int C, int H) {
         gemm.ensureScratch();
         Attention a = att;
-        a.backward = backward;
+        a.mode = backward ? BACKWARD : FORWARD;
         a.out = out.f; a.outO = out.off;
         a.att = attn.f; a.attO = attn.off;
         a.q = q.f; a.qO = q.off; a.k = k.f; a.kO = k.off; a.v = v.f; a.vO = v.off;
@@ -662,19 +679,32 @@ public class FastKernels extends NaiveKernels {
      * products of its transpose. Query rows go in blocks of ATT_BLOCK, each touching only keys up to its
      * last row, so the masked upper triangle costs at most one block's worth.
      */
+    private static final int FORWARD = 0, BACKWARD = 1, CACHED = 2;
+
     private final class Attention implements Parallel.Body {
-        boolean backward;
+        int mode;
         float[] out, att, q, k, v, dq, dk, dv, dAtt;
-        int outO, attO, qO, kO, vO, dqO, dkO, dvO, dAttO, B, T, C, H;
+        int outO, attO, qO, kO, vO, dqO, dkO, dvO, dAttO, B, T, C, H, pos0;
 
         @Override public void run(int task, int worker) {
+            if (mode == CACHED) { cached(task, gemm.scratch(worker)); return; }
             int b = task / H, h = task % H, hs = C / H;
             int row0 = b * T * C + h * hs;                 // (b, t=0, head h) in every (B,T,C) tensor
             int a0 = task * T * T;                         // (b, h) block of the (B,H,T,T) tensors
             Gemm.Scratch s = gemm.scratch(worker);
             float scale = (float) (1.0 / Math.sqrt(hs));
-            if (!backward) forward(row0, a0, hs, scale, s);
+            if (mode == FORWARD) forward(row0, a0, hs, scale, s);
             else backward(row0, a0, hs, scale, s);
+        }
+
+        /** Head h of T new queries at positions pos0.. against S = pos0 + T cached keys: att (H, T, S). */
+        private void cached(int h, Gemm.Scratch s) {
+            int hs = C / H, S = pos0 + T, col = h * hs;
+            int a0 = attO + h * T * S;
+            float scale = (float) (1.0 / Math.sqrt(hs));
+            Gemm.serial(att, a0, S, q, qO + col, C, false, k, kO + col, C, true, T, hs, S, false, s);
+            for (int i = 0; i < T; i++) causalSoftmax(att, a0 + i * S, pos0 + i, S, scale);
+            Gemm.serial(out, outO + col, C, att, a0, S, false, v, vO + col, C, false, T, S, hs, false, s);
         }
 
         private void forward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {
@@ -683,14 +713,14 @@ public class FastKernels extends NaiveKernels {
                 int ar = attO + a0 + t0 * T;
                 // scores[t][s] = q_t · k_s for s < t1
                 Gemm.serial(att, ar, T, q, qO + row0 + t0 * C, C, false, k, kO + row0, C, true, m, hs, t1, false, s);
-                for (int t = t0; t < t1; t++) causalSoftmax(att, attO + a0 + t * T, t, scale);
+                for (int t = t0; t < t1; t++) causalSoftmax(att, attO + a0 + t * T, t, T, scale);
                 // y_t = Σ_s att[t][s] · v_s
                 Gemm.serial(out, outO + row0 + t0 * C, C, att, ar, T, false, v, vO + row0, C, false, m, t1, hs, false, s);
             }
         }
 
-        /** Row t of scores: softmax of scale·x[0..t], zeros after. */
-        private void causalSoftmax(float[] x, int r, int t, float scale) {
+        /** A row of scores: softmax of scale·x[0..t], zeros in (t, len). */
+        private void causalSoftmax(float[] x, int r, int t, int len, float scale) {
             int n = t + 1;
             int cv = n / L * L, c = 0;
             float max = rowMax(x, r, n) * scale;
@@ -705,7 +735,7 @@ public class FastKernels extends NaiveKernels {
             float inv = 1f / sum;
             for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
             for (; c < n; c++) x[r + c] *= inv;
-            java.util.Arrays.fill(x, r + n, r + T, 0f);
+            java.util.Arrays.fill(x, r + n, r + len, 0f);
         }
 
         private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {

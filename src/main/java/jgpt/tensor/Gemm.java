@@ -23,6 +23,7 @@ final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final int MR = 4, NR = 2 * L;
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;   // one MR-row group
     static final int KC = Integer.getInteger("jgpt.gemm.kc", 256);
     static final int MC = roundUp(Integer.getInteger("jgpt.gemm.mc", 128), MR);
     static final int NC = roundUp(Integer.getInteger("jgpt.gemm.nc", 1024), NR);
@@ -69,27 +70,38 @@ final class Gemm {
         t.b = b; t.bo = bo; t.ldb = ldb; t.transB = transB;
         t.M = M; t.K = K; t.N = N; t.accumulate = accumulate;
         int threads = Parallel.threads();
-        // Rectangles along C's longer side: two per thread, so a thread whose core is busy with another
-        // process hands over work, and never thinner than one micro-tile, so packing stays amortised.
-        int want = 2L * M * N * K < PARALLEL_FLOPS || threads == 1 ? 1 : 2 * threads;
+        long flops = 2L * M * N * K;
+        // Two tasks per thread on big products, so a thread whose core is taken by another process hands
+        // work over; one per thread on small ones, where packing the shared operand again costs more.
+        int want = flops < PARALLEL_FLOPS || threads == 1 ? 1 : flops < 64 * PARALLEL_FLOPS ? threads : 2 * threads;
         if (M == 1) {
             // a matrix-vector product (generation): stream B once, no packing; split its columns
             t.vector = true;
-            t.splitN = true;
             int blocks = Math.max(1, Math.min(want, N / (4 * L)));
-            t.step = roundUp((N + blocks - 1) / blocks, L);
-        } else if (N >= M) {
-            t.vector = false;
-            t.splitN = true;
-            int blocks = Math.max(1, Math.min(want, (N + NR - 1) / NR));
-            t.step = roundUp((N + blocks - 1) / blocks, NR);
+            t.gm = 1;
+            t.stepM = 1;
+            t.stepN = roundUp((N + blocks - 1) / blocks, L);
+            t.gn = (N + t.stepN - 1) / t.stepN;
         } else {
+            // A gm × gn grid of rectangles: each packs its rows of A once per column block and its columns
+            // of B once per row block, so choose the grid that packs least, ∝ gn·M + gm·N.
             t.vector = false;
-            t.splitN = false;
-            int blocks = Math.max(1, Math.min(want, (M + MR - 1) / MR));
-            t.step = roundUp((M + blocks - 1) / blocks, MR);
+            int maxM = (M + MR - 1) / MR, maxN = (N + NR - 1) / NR;
+            int bestM = 1, bestN = 1;
+            long bestCost = Long.MAX_VALUE;
+            for (int w = want; w >= 1 && bestCost == Long.MAX_VALUE; w--) {   // fewer tasks if the grid won't fit
+                for (int gm = 1; gm <= w; gm++) {
+                    if (w % gm != 0 || gm > maxM || w / gm > maxN) continue;
+                    long cost = (long) (w / gm) * M + (long) gm * N;
+                    if (cost < bestCost) { bestCost = cost; bestM = gm; bestN = w / gm; }
+                }
+            }
+            t.stepM = roundUp((M + bestM - 1) / bestM, MR);
+            t.stepN = roundUp((N + bestN - 1) / bestN, NR);
+            t.gm = (M + t.stepM - 1) / t.stepM;
+            t.gn = (N + t.stepN - 1) / t.stepN;
         }
-        int tasks = ((t.splitN ? N : M) + t.step - 1) / t.step;
+        int tasks = t.gm * t.gn;
         try {
             Parallel.forEach(tasks, t);
         } finally {
@@ -99,13 +111,12 @@ final class Gemm {
 
     private final class Task implements Parallel.Body {
         float[] c, a, b;
-        int co, ao, bo, lda, ldb, M, K, N, step;
-        boolean transA, transB, accumulate, splitN, vector;
+        int co, ao, bo, lda, ldb, M, K, N, gm, gn, stepM, stepN;
+        boolean transA, transB, accumulate, vector;
 
         @Override public void run(int task, int worker) {
-            int i0 = 0, i1 = M, j0 = 0, j1 = N;
-            if (splitN) { j0 = task * step; j1 = Math.min(N, j0 + step); }
-            else { i0 = task * step; i1 = Math.min(M, i0 + step); }
+            int i0 = (task / gn) * stepM, i1 = Math.min(M, i0 + stepM);
+            int j0 = (task % gn) * stepN, j1 = Math.min(N, j0 + stepN);
             if (vector) {
                 if (transB) vecMatT(c, co + j0, a, ao, b, bo + j0 * ldb, ldb, K, j1 - j0, accumulate);
                 else vecMat(c, co + j0, a, ao, b, bo + j0, ldb, K, j1 - j0, accumulate);
@@ -264,26 +275,17 @@ final class Gemm {
         }
     }
 
-    /** A stored transposed: A[i][k] = a[ao + k·lda + i]. */
+    /** A stored transposed: A[i][k] = a[ao + k·lda + i]. Row by row of a, so each is read once, contiguously. */
     static void packAT(float[] dst, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int base = (ir / MR) * kc * MR;
-            int mr = Math.min(MR, mc - ir);
-            if (mr == MR) {
-                for (int k = 0; k < kc; k++) {
-                    int s = ao + (pc + k) * lda + ic + ir, d = base + k * MR;
-                    dst[d] = a[s];
-                    dst[d + 1] = a[s + 1];
-                    dst[d + 2] = a[s + 2];
-                    dst[d + 3] = a[s + 3];
-                }
-            } else {
-                for (int k = 0; k < kc; k++) {
-                    int s = ao + (pc + k) * lda + ic + ir, d = base + k * MR;
-                    int r = 0;
-                    for (; r < mr; r++) dst[d + r] = a[s + r];
-                    for (; r < MR; r++) dst[d + r] = 0f;
-                }
+        int full = mc / MR * MR, panel = kc * MR;
+        for (int k = 0; k < kc; k++) {
+            int s = ao + (pc + k) * lda + ic, d = k * MR;
+            int ir = 0;
+            for (; ir < full; ir += MR, d += panel) FloatVector.fromArray(S4, a, s + ir).intoArray(dst, d);
+            if (ir < mc) {
+                int r = 0;
+                for (; r < mc - ir; r++) dst[d + r] = a[s + ir + r];
+                for (; r < MR; r++) dst[d + r] = 0f;
             }
         }
     }

@@ -4,27 +4,34 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import jgpt.model.Config;
-import jgpt.train.Trainer;
 import org.junit.jupiter.api.Test;
 
-/** bench runs end to end on a tiny model and reports consistent figures (no timing is asserted). */
 class BenchCommandTest {
-    @Test void reportsEveryFigureAsJson() throws Exception {
-        CliRun.Run r = CliRun.run("bench", "--vocab", "17", "--layers", "1", "--heads", "2", "--embd", "16", "--block", "8", "--batch", "2",
-                "--steps", "2", "--gen-tokens", "4", "--threads", "1", "--json");
-        assertEquals(0, r.code, r.err);
+
+    @Test void tinyModelReportsEveryFigureAsJson() throws Exception {
+        CliRun.Run r = CliRun.run("bench", "--vocab", "17", "--layers", "2", "--heads", "2", "--embd", "16", "--block", "8",
+                "--batch", "3", "--steps", "3", "--warmup", "1", "--warmup-seconds", "0", "--gen-tokens", "5",
+                "--peak", "100", "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
-        for (String key : new String[] {"train_tokens_per_s", "forward_tokens_per_s", "generate_tokens_per_s", "ms_per_step", "mfu", "peak_rss_mb", "peak_gflops"})
+        for (String key : new String[] {"train_tokens_per_s", "forward_tokens_per_s", "generate_tokens_per_s", "ms_per_step", "peak_rss_mb"})
             assertTrue(j.get(key).asDouble() > 0, key + " = " + j.get(key));
-        // tokens/s is B·T per median step; FLOPs per token follow the peer's formula
-        assertEquals(16 / (j.get("ms_per_step").asDouble() / 1e3), j.get("train_tokens_per_s").asDouble(), 1e-6);
-        assertEquals(Trainer.flopsPerTokenForward(Config.gpt2(17, 8, 1, 2, 16), 8), j.get("fwd_flops_per_token").asLong());
-        assertEquals(1 * (24L * 16 * 16 + 4L * 8 * 16) + 2L * 16 * 17, j.get("fwd_flops_per_token").asLong());
+        // 24 tokens per step at the median step time
+        assertEquals(24 / (j.get("ms_per_step").asDouble() / 1e3), j.get("train_tokens_per_s").asDouble(), 1e-6 * j.get("train_tokens_per_s").asDouble());
+        // the peer's formula: L·(24C² + 4TC) + 2CV per token forward, ×3 for training
+        double fpt = 2 * (24.0 * 16 * 16 + 4.0 * 8 * 16) + 2.0 * 16 * 17;
+        assertEquals(fpt, j.get("flops_per_token").asDouble(), 1e-9);
+        assertEquals(3 * fpt, j.get("train_flops_per_token").asDouble(), 1e-9);
+        assertEquals(j.get("achieved_gflops").asDouble() / 100, j.get("mfu").asDouble(), 1e-12, "MFU against --peak");
+        assertTrue(j.get("ms_per_step_min").asDouble() <= j.get("ms_per_step").asDouble());
+        assertTrue(j.get("ms_per_step").asDouble() <= j.get("ms_per_step_max").asDouble());
+        assertTrue(r.out().contains("tokens/s"), r.out());
     }
 
-    @Test void rejectsBadSizes() {
-        assertTrue(CliRun.fails("bench", "--embd", "10", "--heads", "3").contains("divisible"));
-        assertTrue(CliRun.fails("bench", "--steps", "0").contains("positive"));
+    @Test void badSizesAreUserErrors() {
+        CliRun.Run r = CliRun.run("bench", "--embd", "30", "--heads", "4");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("jgpt: "), r.err());
+        assertEquals(2, CliRun.run("bench", "--steps", "0").code());
     }
 }

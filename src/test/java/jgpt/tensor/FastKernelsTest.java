@@ -210,6 +210,20 @@ class FastKernelsTest {
         }
     }
 
+    @Test void attentionWithCache() {
+        int C = 30, H = 3;
+        for (int[] s : new int[][] {{1, 0}, {1, 37}, {5, 0}, {70, 3}}) {
+            int Tq = s[0], pos0 = s[1], S = pos0 + Tq, cap = S + 4;     // cache capacity beyond the used rows
+            Tensor q = rand("q", Tq * C, 1), kc = rand("kc", cap * C, 1), vc = rand("vc", cap * C, 1);
+            Tensor out = rand("out", Tq * C, 1), att = rand("att", H * Tq * S, 1);
+            Tensor outR = dbl(out), attR = dbl(att);
+            naive.attentionCached(outR, attR, dbl(q), dbl(kc), dbl(vc), Tq, pos0, C, H);
+            fast.attentionCached(out, att, q, kc, vc, Tq, pos0, C, H);
+            close("attentionCached Tq=" + Tq + " pos0=" + pos0 + " att", attR, att);
+            close("attentionCached Tq=" + Tq + " pos0=" + pos0 + " out", outR, out);
+        }
+    }
+
     // ---------------------------------------------------------------------------------- elementwise
 
     @Test void elementwise() {
