@@ -24,6 +24,17 @@ public final class Compare {
         return n * flop / (t - t0);
     }
 
+    /** About a second of every layout, so the first shape is not timed on half-compiled code. */
+    static void jitWarmup(FastKernels k) {
+        int n = 192;
+        Tensor a = Tensor.wrap("a", new float[n * n], n * n), b = Tensor.wrap("b", new float[n * n], n * n), c = Tensor.wrap("c", new float[n * n], n * n);
+        for (long t0 = System.nanoTime(); System.nanoTime() - t0 < 1_000_000_000L; ) {
+            k.matmul(c, a, b, n, n, n, false);
+            k.matmulNT(c, a, b, n, n, n, false);
+            k.matmulTN(c, a, b, n, n, n, true);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         String[] shapes = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length)
@@ -31,6 +42,7 @@ public final class Compare {
         Parallel.setThreads(threads);
         OpenBlas.setThreads(threads);
         FastKernels k = new FastKernels();
+        jitWarmup(k);
         System.out.printf("%-34s %10s %10s %7s   (threads %d, median of 5 alternating blocks)%n", "shape", "java", "openblas", "ratio", threads);
         double logSum = 0;
         for (String shape : shapes) {

@@ -647,10 +647,16 @@ public class FastKernels extends NaiveKernels {
         a.q = q.f; a.qO = q.off; a.k = kCache.f; a.kO = kCache.off; a.v = vCache.f; a.vO = vCache.off;
         a.B = 1; a.T = Tq; a.C = C; a.H = H; a.pos0 = pos0;
         try {
-            Parallel.forEach(H, a);
+            forEachHead(H, (long) Tq * (pos0 + Tq) * C, a);
         } finally {
             a.out = a.att = a.q = a.k = a.v = null;
         }
+    }
+
+    /** Heads in parallel, or inline when the whole call is a few hundred thousand multiply-adds (decoding). */
+    private static void forEachHead(int tasks, long macs, Attention a) {
+        if (macs < 1 << 18) for (int t = 0; t < tasks; t++) a.run(t, 0);
+        else Parallel.forEach(tasks, a);
     }
 
     private void runAttention(boolean backward, Tensor out, Tensor attn, Tensor q, Tensor k, Tensor v,
@@ -667,7 +673,7 @@ public class FastKernels extends NaiveKernels {
         }
         a.B = B; a.T = T; a.C = C; a.H = H;
         try {
-            Parallel.forEach(B * H, a);
+            forEachHead(B * H, (long) B * T * T * C, a);
         } finally {
             a.out = a.att = a.q = a.k = a.v = a.dq = a.dk = a.dv = a.dAtt = null;
         }

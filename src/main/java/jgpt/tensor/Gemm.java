@@ -35,8 +35,13 @@ final class Gemm {
         final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR];
     }
 
+    /** Largest operand (floats) packed once for all rectangles; beyond it each rectangle packs its own. */
+    static final int SHARE_LIMIT = 1 << 20;
+
     private Scratch[] scratch = new Scratch[0];
     private final Task task = new Task();
+    private final Prepack prepack = new Prepack();
+    private float[] sharedA = new float[0], sharedB = new float[0];   // whole packed A (mPad·K), B (nPad·K)
 
     static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
@@ -102,7 +107,21 @@ final class Gemm {
             t.gn = (N + t.stepN - 1) / t.stepN;
         }
         int tasks = t.gm * t.gn;
+        // An operand that several rectangles would each pack is packed once, in parallel, beforehand
+        // (when it is small enough to keep whole: the products of a small model, where packing is a
+        // large part of the time).
+        t.mPad = roundUp(M, MR);
+        t.nPad = roundUp(N, NR);
+        t.shareA = !t.vector && t.gn > 1 && (long) t.mPad * K <= SHARE_LIMIT;
+        t.shareB = !t.vector && t.gm > 1 && (long) t.nPad * K <= SHARE_LIMIT;
         try {
+            if (t.shareA || t.shareB) {
+                if (t.shareA && sharedA.length < t.mPad * K) sharedA = new float[t.mPad * K];
+                if (t.shareB && sharedB.length < t.nPad * K) sharedB = new float[t.nPad * K];
+                prepack.aTasks = t.shareA ? Math.min(threads, t.mPad / MR) : 0;
+                prepack.bTasks = t.shareB ? Math.min(threads, t.nPad / NR) : 0;
+                Parallel.forEach(prepack.aTasks + prepack.bTasks, prepack);
+            }
             Parallel.forEach(tasks, t);
         } finally {
             t.c = t.a = t.b = null;
@@ -111,8 +130,8 @@ final class Gemm {
 
     private final class Task implements Parallel.Body {
         float[] c, a, b;
-        int co, ao, bo, lda, ldb, M, K, N, gm, gn, stepM, stepN;
-        boolean transA, transB, accumulate, vector;
+        int co, ao, bo, lda, ldb, M, K, N, gm, gn, stepM, stepN, mPad, nPad;
+        boolean transA, transB, accumulate, vector, shareA, shareB;
 
         @Override public void run(int task, int worker) {
             int i0 = (task / gn) * stepM, i1 = Math.min(M, i0 + stepM);
@@ -124,7 +143,41 @@ final class Gemm {
             }
             Scratch s = scratch[worker];
             blocked(c, co + i0 * N + j0, N, a, transA ? ao + i0 : ao + i0 * lda, lda, transA,
-                    b, transB ? bo + j0 * ldb : bo + j0, ldb, transB, i1 - i0, K, j1 - j0, accumulate, s);
+                    b, transB ? bo + j0 * ldb : bo + j0, ldb, transB, i1 - i0, K, j1 - j0, accumulate, s,
+                    shareA ? sharedA : null, mPad, i0, shareB ? sharedB : null, nPad, j0);
+        }
+    }
+
+    /**
+     * Packs A (B) once for the whole product when several rectangles would each pack it: tasks [0, aTasks)
+     * pack groups of A's row panels, the rest groups of B's column panels; layout per KC block at
+     * pc·mPad (pc·nPad), one micro-panel after another, as {@link #blocked} reads them.
+     */
+    private final class Prepack implements Parallel.Body {
+        int aTasks, bTasks;
+
+        @Override public void run(int task, int worker) {
+            Task t = Gemm.this.task;
+            if (task < aTasks) {
+                int panels = t.mPad / MR, p0 = panels * task / aTasks, p1 = panels * (task + 1) / aTasks;
+                int i0 = p0 * MR, i1 = Math.min(t.M, p1 * MR);
+                if (i1 <= i0) return;
+                for (int pc = 0; pc < t.K; pc += KC) {
+                    int kc = Math.min(KC, t.K - pc), d0 = pc * t.mPad + p0 * kc * MR;
+                    if (t.transA) packAT(sharedA, d0, t.a, t.ao, t.lda, pc, kc, i0, i1 - i0);
+                    else packAN(sharedA, d0, t.a, t.ao, t.lda, pc, kc, i0, i1 - i0);
+                }
+            } else {
+                task -= aTasks;
+                int panels = t.nPad / NR, q0 = panels * task / bTasks, q1 = panels * (task + 1) / bTasks;
+                int j0 = q0 * NR, j1 = Math.min(t.N, q1 * NR);
+                if (j1 <= j0) return;
+                for (int pc = 0; pc < t.K; pc += KC) {
+                    int kc = Math.min(KC, t.K - pc), d0 = pc * t.nPad + q0 * kc * NR;
+                    if (t.transB) packBT(sharedB, d0, t.b, t.bo, t.ldb, pc, kc, j0, j1 - j0);
+                    else packBN(sharedB, d0, t.b, t.bo, t.ldb, pc, kc, j0, j1 - j0);
+                }
+            }
         }
     }
 
@@ -209,24 +262,39 @@ final class Gemm {
      */
     static void blocked(float[] c, int co, int ldc, float[] a, int ao, int lda, boolean transA,
                         float[] b, int bo, int ldb, boolean transB, int M, int K, int N, boolean accumulate, Scratch s) {
-        float[] ap = s.ap, bp = s.bp, edge = s.edge;
+        blocked(c, co, ldc, a, ao, lda, transA, b, bo, ldb, transB, M, K, N, accumulate, s, null, 0, 0, null, 0, 0);
+    }
+
+    /**
+     * As above; when sa (sb) is not null, A (B) was packed already for the whole product (see {@link #prepack}):
+     * this rectangle's rows start at row i0 of a product padded to mPad rows (columns at j0 of nPad).
+     */
+    static void blocked(float[] c, int co, int ldc, float[] a, int ao, int lda, boolean transA,
+                        float[] b, int bo, int ldb, boolean transB, int M, int K, int N, boolean accumulate, Scratch s,
+                        float[] sa, int mPad, int i0, float[] sb, int nPad, int j0) {
+        float[] edge = s.edge;
+        float[] ap = sa != null ? sa : s.ap, bp = sb != null ? sb : s.bp;
         for (int jc = 0; jc < N; jc += NC) {
             int nc = Math.min(NC, N - jc);
             for (int pc = 0; pc < K; pc += KC) {
                 int kc = Math.min(KC, K - pc);
                 boolean add = accumulate || pc > 0;
-                if (transB) packBT(bp, b, bo, ldb, pc, kc, jc, nc);
-                else packBN(bp, b, bo, ldb, pc, kc, jc, nc);
+                int bBase = 0;
+                if (sb != null) bBase = pc * nPad + ((j0 + jc) / NR) * kc * NR;
+                else if (transB) packBT(bp, 0, b, bo, ldb, pc, kc, jc, nc);
+                else packBN(bp, 0, b, bo, ldb, pc, kc, jc, nc);
                 for (int ic = 0; ic < M; ic += MC) {
                     int mc = Math.min(MC, M - ic);
-                    if (transA) packAT(ap, a, ao, lda, pc, kc, ic, mc);
-                    else packAN(ap, a, ao, lda, pc, kc, ic, mc);
+                    int aBase = 0;
+                    if (sa != null) aBase = pc * mPad + ((i0 + ic) / MR) * kc * MR;
+                    else if (transA) packAT(ap, 0, a, ao, lda, pc, kc, ic, mc);
+                    else packAN(ap, 0, a, ao, lda, pc, kc, ic, mc);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bOff = (jr / NR) * kc * NR;
+                        int bOff = bBase + (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            int aOff = (ir / MR) * kc * MR;
+                            int aOff = aBase + (ir / MR) * kc * MR;
                             int cOff = co + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
                                 kernel(kc, ap, aOff, bp, bOff, c, cOff, ldc, add);
@@ -249,9 +317,9 @@ final class Gemm {
     // micro-panels [panel][k][q]; zeros past the edges so the micro-kernel never needs a tail ------------
 
     /** A row-major: A[i][k] = a[ao + i·lda + k]. */
-    static void packAN(float[] dst, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
+    static void packAN(float[] dst, int d0, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
         for (int ir = 0; ir < mc; ir += MR) {
-            int base = (ir / MR) * kc * MR;
+            int base = d0 + (ir / MR) * kc * MR;
             int mr = Math.min(MR, mc - ir);
             if (mr == MR) {
                 int s0 = ao + (ic + ir) * lda + pc, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
@@ -276,10 +344,10 @@ final class Gemm {
     }
 
     /** A stored transposed: A[i][k] = a[ao + k·lda + i]. Row by row of a, so each is read once, contiguously. */
-    static void packAT(float[] dst, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
+    static void packAT(float[] dst, int d0, float[] a, int ao, int lda, int pc, int kc, int ic, int mc) {
         int full = mc / MR * MR, panel = kc * MR;
         for (int k = 0; k < kc; k++) {
-            int s = ao + (pc + k) * lda + ic, d = k * MR;
+            int s = ao + (pc + k) * lda + ic, d = d0 + k * MR;
             int ir = 0;
             for (; ir < full; ir += MR, d += panel) FloatVector.fromArray(S4, a, s + ir).intoArray(dst, d);
             if (ir < mc) {
@@ -291,9 +359,9 @@ final class Gemm {
     }
 
     /** B row-major: B[k][j] = b[bo + k·ldb + j]. */
-    static void packBN(float[] dst, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
+    static void packBN(float[] dst, int d0, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
         for (int jr = 0; jr < nc; jr += NR) {
-            int base = (jr / NR) * kc * NR;
+            int base = d0 + (jr / NR) * kc * NR;
             int nr = Math.min(NR, nc - jr);
             if (nr == NR) {
                 for (int k = 0; k < kc; k++) {
@@ -312,11 +380,23 @@ final class Gemm {
         }
     }
 
-    /** B stored transposed: B[k][j] = b[bo + j·ldb + k]. */
-    static void packBT(float[] dst, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
+    /**
+     * B stored transposed: B[k][j] = b[bo + j·ldb + k]. A full panel is a 16-way transpose: each packed row
+     * gathers one element from each of the panel's NR rows of b (two gathers of L lanes).
+     */
+    static void packBT(float[] dst, int d0, float[] b, int bo, int ldb, int pc, int kc, int jc, int nc) {
+        int[] idx = gatherIndex(ldb);
         for (int jr = 0; jr < nc; jr += NR) {
-            int base = (jr / NR) * kc * NR;
+            int base = d0 + (jr / NR) * kc * NR;
             int nr = Math.min(NR, nc - jr);
+            if (nr == NR && idx != null) {
+                int s0 = bo + (jc + jr) * ldb + pc, s1 = s0 + L * ldb;
+                for (int k = 0, d = base; k < kc; k++, d += NR) {
+                    FloatVector.fromArray(S, b, s0 + k, idx, 0).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, s1 + k, idx, 0).intoArray(dst, d + L);
+                }
+                continue;
+            }
             for (int q = 0; q < NR; q++) {
                 int d = base + q;
                 if (q < nr) {
@@ -327,6 +407,19 @@ final class Gemm {
                 }
             }
         }
+    }
+
+    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L + 1]);
+
+    /** Lane offsets 0, ldb, 2·ldb, … (cached per thread, last slot holds ldb); null if they overflow. */
+    private static int[] gatherIndex(int ldb) {
+        if ((long) ldb * L > Integer.MAX_VALUE) return null;
+        int[] idx = GATHER.get();
+        if (idx[L] != ldb || idx[1] != ldb) {
+            for (int i = 0; i < L; i++) idx[i] = i * ldb;
+            idx[L] = ldb;
+        }
+        return idx;
     }
 
     /**

@@ -2,6 +2,7 @@ package jgpt.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -112,19 +113,25 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Tasks are claimed from one atomic word (region epoch in the high half, next task index in the low half),
+     * so a worker that wakes late, after its region is over, claims nothing: the caller never waits for a
+     * worker to wake up, only for tasks already running. Region parameters sit in two slots by epoch
+     * parity, so a late worker can at worst read the next region's slot, and then its claim fails.
+     */
     private static final class Pool {
         final int threads;
         final Worker[] workers;
         final AtomicBoolean busy = new AtomicBoolean();
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger pending = new AtomicInteger();
+        final AtomicLong claim = new AtomicLong();          // (epoch << 32) | next task
+        final AtomicInteger done = new AtomicInteger();     // tasks finished in the current region
+        final Body[] bodies = new Body[2];
+        final int[] counts = new int[2];
         final Splitter splitter = new Splitter();
-        volatile long generation;
+        volatile int epoch;
         volatile boolean stopped;
         volatile Thread caller;
         volatile boolean callerParked;
-        Body body;
-        int nTasks;
         volatile Throwable failure;
 
         Pool(int threads) {
@@ -138,63 +145,63 @@ public final class Parallel {
 
         /** Called with busy held; releases it. */
         void run(int n, Body b) {
+            int e = epoch + 1;
             try {
-                body = b;
-                nTasks = n;
+                bodies[e & 1] = b;
+                counts[e & 1] = n;
                 failure = null;
                 caller = Thread.currentThread();
-                next.set(0);
-                pending.set(workers.length);
-                generation++;                                   // volatile write publishes body/nTasks
+                done.set(0);
+                claim.set((long) e << 32);
+                epoch = e;                                      // volatile write publishes the slot
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
-                work(0);
-                awaitWorkers();
+                work(0, e, b, n);
+                awaitDone(n);
                 Throwable f = failure;
                 if (f != null) {
                     if (f instanceof RuntimeException re) throw re;
-                    if (f instanceof Error e) throw e;
+                    if (f instanceof Error err) throw err;
                     throw new RuntimeException(f);
                 }
             } finally {
-                body = null;
+                bodies[e & 1] = null;
                 caller = null;
                 busy.set(false);
             }
         }
 
-        void work(int worker) {
-            Body b = body;
-            int n = nTasks;
-            for (int t; (t = next.getAndIncrement()) < n; ) {
+        /** Claims and runs tasks of region e until none is left (or the region is over). */
+        void work(int worker, int e, Body b, int n) {
+            while (true) {
+                long v = claim.get();
+                if ((int) (v >>> 32) != e || (int) v >= n) return;
+                if (!claim.compareAndSet(v, v + 1)) continue;
                 try {
-                    b.run(t, worker);
-                } catch (Throwable e) {
-                    if (failure == null) failure = e;
+                    b.run((int) v, worker);
+                } catch (Throwable ex) {
+                    if (failure == null) failure = ex;
+                }
+                if (done.incrementAndGet() == n && callerParked) {
+                    Thread c = caller;
+                    if (c != null) LockSupport.unpark(c);
                 }
             }
         }
 
-        private void awaitWorkers() {
+        private void awaitDone(int n) {
             long start = System.nanoTime();
             int spins = 0;
-            while (pending.get() != 0) {
+            while (done.get() != n) {
                 if (++spins < 64 || System.nanoTime() - start < SPIN_NANOS) { Thread.onSpinWait(); continue; }
                 callerParked = true;
-                if (pending.get() != 0) LockSupport.parkNanos(this, 200_000);
+                if (done.get() != n) LockSupport.parkNanos(this, 200_000);
                 callerParked = false;
-            }
-        }
-
-        void workerDone() {
-            if (pending.decrementAndGet() == 0 && callerParked) {
-                Thread c = caller;
-                if (c != null) LockSupport.unpark(c);
             }
         }
 
         void shutdown() {
             stopped = true;
-            generation++;
+            epoch = epoch + 1;
             for (Worker w : workers) LockSupport.unpark(w);
         }
     }
@@ -212,23 +219,21 @@ public final class Parallel {
         }
 
         @Override public void run() {
-            // Generation 0 is the pool's state at construction: reading pool.generation here instead would
-            // race with a caller that already started the first region and lose that wake-up forever.
-            long seen = 0;
+            // Epoch 0 is the pool's state at construction: reading pool.epoch here instead could miss a
+            // region that started before this thread ran (harmless now, but it would sleep through it).
+            int seen = 0;
             while (true) {
                 long start = System.nanoTime();
-                int spins = 0;
-                long g;
-                while ((g = pool.generation) == seen) {
+                int spins = 0, e;
+                while ((e = pool.epoch) == seen) {
                     if (++spins < 64 || System.nanoTime() - start < SPIN_NANOS) { Thread.onSpinWait(); continue; }
                     parked = true;
-                    if (pool.generation == seen) LockSupport.park(this);
+                    if (pool.epoch == seen) LockSupport.park(this);
                     parked = false;
                 }
-                seen = g;
+                seen = e;
                 if (pool.stopped) return;
-                pool.work(index);
-                pool.workerDone();
+                pool.work(index, e, pool.bodies[e & 1], pool.counts[e & 1]);
             }
         }
     }
