@@ -86,12 +86,12 @@ public final class BenchCommand implements Callable<Integer> {
         double median = median(sorted);
         double trainTps = N / (median / 1e3);
 
-        // ---- forward only (no targets: logits, no loss)
-        for (int i = 0; i < Math.min(warmup, 3); i++) model.forward(x, null, B, T);
+        // ---- forward only: logits and loss, no gradient (the peer's model(x, y) under no_grad)
+        for (int i = 0; i < Math.min(warmup, 3); i++) model.loss(x, y, B, T);
         double[] fms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            model.forward(x, null, B, T);
+            model.loss(x, y, B, T);
             fms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(fms);
@@ -104,23 +104,27 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < gen.length; i++) gen[i] = Generator.tokensPerSecond(model, genTokens);
         Arrays.sort(gen);
         double genTps = gen[1];
+        long bytesPerToken = Generator.weightBytesPerToken(model);
+        double rssMb = peakRssMb();                     // before the bandwidth probe allocates its own arrays
+        double bandwidth = copyBandwidth(), genBound = bandwidth / bytesPerToken;
 
         // ---- FLOPs (the peer's formula: attention and matmuls, no LayerNorm/softmax), MFU, memory
-        double fwdFlopsPerToken = layers * (24.0 * embd * embd + 4.0 * block * embd) + 2.0 * embd * vocab;
+        double fwdFlopsPerToken = jgpt.train.Trainer.flopsPerTokenForward(cfg, block);
         double trainFlopsPerToken = 3 * fwdFlopsPerToken;
         double achieved = trainFlopsPerToken * trainTps / 1e9;
         double peakG = peak != null ? peak : Math.max(peakBefore, runtime.peakFlops() / 1e9);
         boolean peakMeasured = peak == null;
         double mfu = achieved / peakG;
-        double rssMb = peakRssMb();
 
         System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels%n",
                 vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernels);
         System.out.printf("train    %.1f ms/step median (min %.1f, max %.1f) over %d steps after %d warm-up; %.0f tokens/s%n",
                 median, sorted[0], sorted[steps - 1], steps, warmed, trainTps);
         System.out.printf("         step = zero_grad + forward + backward + clip_grad_norm(1.0) + AdamW%n");
-        System.out.printf("forward  %.1f ms median; %.0f tokens/s (logits only)%n", median(fms), fwdTps);
+        System.out.printf("forward  %.1f ms median; %.0f tokens/s (logits and loss)%n", median(fms), fwdTps);
         System.out.printf("generate %.1f tokens/s (batch 1, %d new tokens, KV cache; median of 3)%n", genTps, genTokens);
+        System.out.printf("         bound %.1f tokens/s = %.1f GB/s copy bandwidth / %,d weight bytes per token: %.0f%% of it%n",
+                genBound, bandwidth / 1e9, bytesPerToken, 100 * genTps / genBound);
         System.out.printf("flops    %.3g per token forward, %.3g training; achieved %.1f GFLOP/s%n", fwdFlopsPerToken, trainFlopsPerToken, achieved);
         System.out.printf("mfu      %.1f%% of %.1f GFLOP/s (%s)%n", 100 * mfu, peakG,
                 peakMeasured ? "measured: 1536³ matmul, " + threads + " thread" + (threads == 1 ? "" : "s") + ", better of before/after" : "given with --peak");
@@ -135,7 +139,8 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("flops_per_token", fwdFlopsPerToken).put("train_flops_per_token", trainFlopsPerToken);
             o.put("achieved_gflops", achieved).put("peak_gflops", peakG).put("peak_measured", peakMeasured).put("mfu", mfu);
             o.put("peak_rss_mb", rssMb).put("alloc_bytes_per_step", allocBytes / steps).put("gc_during_steps", gcs);
-            o.put("generator", "kv-cache");
+            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("copy_bandwidth_gb_s", bandwidth / 1e9)
+                    .put("weight_bytes_per_token", bytesPerToken);
             System.out.println(new ObjectMapper().writeValueAsString(o));
         }
         return 0;
@@ -152,6 +157,20 @@ public final class BenchCommand implements Callable<Integer> {
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Bytes per second of a large array copy on all pool threads (counting the bytes read), best of a few: generation's bound. */
+    static double copyBandwidth() {
+        int n = 64 << 20;                               // 256 MB of floats: far beyond the caches
+        float[] a = new float[n], b = new float[n];
+        Arrays.fill(a, 1f);
+        double best = 0;
+        for (int rep = 0; rep < 5; rep++) {
+            long t0 = System.nanoTime();
+            Parallel.parallelFor(n, 1 << 20, (from, to, worker) -> System.arraycopy(a, from, b, from, to - from));
+            best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
+        }
+        return best;
     }
 
     private static long gcCount() {

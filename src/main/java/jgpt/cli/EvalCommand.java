@@ -84,7 +84,7 @@ public final class EvalCommand implements Callable<Integer> {
                         x[b * T + t] = window[b * T + t];
                         y[b * T + t] = window[b * T + t + 1];
                     }
-                sum += m.forward(x, y, B, T);
+                sum += m.loss(x, y, B, T);
             }
             long t2 = System.nanoTime();
             double loss = sum / n;

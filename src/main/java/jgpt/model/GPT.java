@@ -126,13 +126,22 @@ public final class GPT {
      * prepares {@link #backward}; with null targets returns NaN and only the logits are computed.
      */
     public double forward(int[] tokens, int[] targets, int B, int T) {
+        return forward(tokens, targets, B, T, true);
+    }
+
+    /** The mean loss only (evaluation): no ∇logits, no backward afterwards. */
+    public double loss(int[] tokens, int[] targets, int B, int T) {
+        return forward(tokens, targets, B, T, false);
+    }
+
+    private double forward(int[] tokens, int[] targets, int B, int T, boolean forBackward) {
         Activations a = activations(B, T);
         int N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
         boolean pre = cfg.norm() == Config.Norm.PRE;
-        boolean drop = dropout > 0 && targets != null;
+        boolean drop = dropout > 0 && targets != null && forBackward;
         a.dropoutActive = drop;
         System.arraycopy(tokens, 0, a.tokens, 0, N);
-        a.hasTargets = targets != null;
+        a.hasTargets = targets != null && forBackward;
         if (targets != null) System.arraycopy(targets, 0, a.targets, 0, N);
 
         // x0 = wEmbed[token] + P[t]
@@ -182,7 +191,7 @@ public final class GPT {
         a.xFinal = x;
         k.matmulNT(a.logits, x, w.wVocab, N, C, V, false);   // logits = x · wVocabᵀ
         if (targets == null) return Double.NaN;
-        return k.crossEntropy(a.dLogits, a.losses, a.logits, targets, N, V);
+        return k.crossEntropy(forBackward ? a.dLogits : null, a.losses, a.logits, targets, N, V);
     }
 
     /** out(N,OC) = in(N,IC) · W(IC,OC) + bias. */

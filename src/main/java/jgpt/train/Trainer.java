@@ -92,10 +92,9 @@ public final class Trainer {
     public double evaluate() {
         BatchSource src = val.get();
         double sum = 0;
-        model.setDropout(0, 0);
         for (int i = 0; i < tc.evalBatches(); i++) {
             src.next(x, y);
-            sum += model.forward(x, y, tc.batch(), tc.block());
+            sum += model.loss(x, y, tc.batch(), tc.block());
         }
         return sum / tc.evalBatches();
     }
