@@ -662,6 +662,7 @@ public class FastKernels extends NaiveKernels {
     private void runAttention(boolean backward, Tensor out, Tensor attn, Tensor q, Tensor k, Tensor v,
                               Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, int B, int T, int C, int H) {
         gemm.ensureScratch();
+        ensureAttScratch(T, C / H);
         Attention a = att;
         a.mode = backward ? BACKWARD : FORWARD;
         a.out = out.f; a.outO = out.off;
@@ -687,6 +688,29 @@ public class FastKernels extends NaiveKernels {
      */
     private static final int FORWARD = 0, BACKWARD = 1, CACHED = 2;
 
+    /** Per-worker packed operands of one head: a = a block of query rows, b0..b3 = whole k, v, q, dY. */
+    private static final class AttScratch {
+        float[] a = new float[0], b0 = new float[0], b1 = new float[0], b2 = new float[0], b3 = new float[0];
+    }
+
+    private AttScratch[] attScratch = new AttScratch[0];
+
+    private void ensureAttScratch(int T, int hs) {
+        int threads = Parallel.threads();
+        if (attScratch.length < threads) {
+            AttScratch[] a = java.util.Arrays.copyOf(attScratch, threads);
+            for (int w = attScratch.length; w < threads; w++) a[w] = new AttScratch();
+            attScratch = a;
+        }
+        int na = Gemm.roundUp(ATT_BLOCK, Gemm.MR) * Math.max(T, hs);
+        int nb = Math.max(Gemm.roundUp(T, Gemm.NR) * hs, T * Gemm.roundUp(hs, Gemm.NR));
+        for (int w = 0; w < threads; w++) {
+            AttScratch s = attScratch[w];
+            if (s.a.length < na) s.a = new float[na];
+            if (s.b0.length < nb) { s.b0 = new float[nb]; s.b1 = new float[nb]; s.b2 = new float[nb]; s.b3 = new float[nb]; }
+        }
+    }
+
     private final class Attention implements Parallel.Body {
         int mode;
         float[] out, att, q, k, v, dq, dk, dv, dAtt;
@@ -699,8 +723,8 @@ public class FastKernels extends NaiveKernels {
             int a0 = task * T * T;                         // (b, h) block of the (B,H,T,T) tensors
             Gemm.Scratch s = gemm.scratch(worker);
             float scale = (float) (1.0 / Math.sqrt(hs));
-            if (mode == FORWARD) forward(row0, a0, hs, scale, s);
-            else backward(row0, a0, hs, scale, s);
+            if (mode == FORWARD) forward(row0, a0, hs, scale, s, attScratch[worker]);
+            else backward(row0, a0, hs, scale, s, attScratch[worker]);
         }
 
         /** Head h of T new queries at positions pos0.. against S = pos0 + T cached keys: att (H, T, S). */
@@ -713,15 +737,20 @@ public class FastKernels extends NaiveKernels {
             Gemm.serial(out, outO + col, C, att, a0, S, false, v, vO + col, C, false, T, S, hs, false, s);
         }
 
-        private void forward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {
+        private void forward(int row0, int a0, int hs, float scale, Gemm.Scratch s, AttScratch w) {
+            float[] pa = w.a, kT = w.b0, vp = w.b1, edge = s.edge;
+            Gemm.packBT(kT, 0, k, kO + row0, C, 0, hs, 0, T);      // kᵀ (hs × T) and v (T × hs), packed once
+            Gemm.packBN(vp, 0, v, vO + row0, C, 0, T, 0, hs);
             for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
                 int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
                 int ar = attO + a0 + t0 * T;
                 // scores[t][s] = q_t · k_s for s < t1
-                Gemm.serial(att, ar, T, q, qO + row0 + t0 * C, C, false, k, kO + row0, C, true, m, hs, t1, false, s);
+                Gemm.packAN(pa, 0, q, qO + row0 + t0 * C, C, 0, hs, 0, m);
+                Gemm.panels(att, ar, T, pa, hs, 0, kT, hs, 0, m, hs, t1, false, edge);
                 for (int t = t0; t < t1; t++) causalSoftmax(att, attO + a0 + t * T, t, T, scale);
                 // y_t = Σ_s att[t][s] · v_s
-                Gemm.serial(out, outO + row0 + t0 * C, C, att, ar, T, false, v, vO + row0, C, false, m, t1, hs, false, s);
+                Gemm.packAN(pa, 0, att, ar, T, 0, t1, 0, m);
+                Gemm.panels(out, outO + row0 + t0 * C, C, pa, t1, 0, vp, T, 0, m, t1, hs, false, edge);
             }
         }
 
@@ -744,23 +773,31 @@ public class FastKernels extends NaiveKernels {
             java.util.Arrays.fill(x, r + n, r + len, 0f);
         }
 
-        private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s) {
-            // out holds dOut (the gradient of y). Rows of dAtt first: dA = dY·vᵀ, then the softmax backward
-            // in place (dS), then dq += dS·k. The column products (dv, dk) need all of dS.
+        private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s, AttScratch w) {
+            float[] pa = w.a, vT = w.b0, kp = w.b1, dyp = w.b2, qp = w.b3, edge = s.edge;
+            // out holds dOut (the gradient of y). The four right-hand operands, packed once per head:
+            Gemm.packBT(vT, 0, v, vO + row0, C, 0, hs, 0, T);      // vᵀ   for dA = dY·vᵀ
+            Gemm.packBN(kp, 0, k, kO + row0, C, 0, T, 0, hs);      // k    for dq += dS·k
+            Gemm.packBN(dyp, 0, out, outO + row0, C, 0, T, 0, hs); // dY   for dv += attᵀ·dY
+            Gemm.packBN(qp, 0, q, qO + row0, C, 0, T, 0, hs);      // q    for dk += dSᵀ·q
+            // Rows of dAtt first: dA, then the softmax backward in place (dS), then dq. dv and dk take
+            // columns of att and dS, so they wait until every row is done.
             for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
                 int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
                 int dr = dAttO + a0 + t0 * T;
-                Gemm.serial(dAtt, dr, T, out, outO + row0 + t0 * C, C, false, v, vO + row0, C, true, m, hs, t1, false, s);
+                Gemm.packAN(pa, 0, out, outO + row0 + t0 * C, C, 0, hs, 0, m);
+                Gemm.panels(dAtt, dr, T, pa, hs, 0, vT, hs, 0, m, hs, t1, false, edge);
                 for (int t = t0; t < t1; t++) softmaxBack(dAtt, dAttO + a0 + t * T, att, attO + a0 + t * T, t, t1, scale);
-                Gemm.serial(dq, dqO + row0 + t0 * C, C, dAtt, dr, T, false, k, kO + row0, C, false, m, t1, hs, true, s);
+                Gemm.packAN(pa, 0, dAtt, dr, T, 0, t1, 0, m);
+                Gemm.panels(dq, dqO + row0 + t0 * C, C, pa, t1, 0, kp, T, 0, m, t1, hs, true, edge);
             }
             for (int s0 = 0; s0 < T; s0 += ATT_BLOCK) {
-                int s1 = Math.min(T, s0 + ATT_BLOCK), m = s1 - s0;
+                int s1 = Math.min(T, s0 + ATT_BLOCK), m = s1 - s0, K = T - s0;
                 // dv_s += Σ_{t ≥ s0} att[t][s] · dY_t ;  dk_s += Σ_{t ≥ s0} dS[t][s] · q_t
-                Gemm.serial(dv, dvO + row0 + s0 * C, C, att, attO + a0 + s0 * T + s0, T, true,
-                        out, outO + row0 + s0 * C, C, false, m, T - s0, hs, true, s);
-                Gemm.serial(dk, dkO + row0 + s0 * C, C, dAtt, dAttO + a0 + s0 * T + s0, T, true,
-                        q, qO + row0 + s0 * C, C, false, m, T - s0, hs, true, s);
+                Gemm.packAT(pa, 0, att, attO + a0, T, s0, K, s0, m);
+                Gemm.panels(dv, dvO + row0 + s0 * C, C, pa, K, 0, dyp, T, s0, m, K, hs, true, edge);
+                Gemm.packAT(pa, 0, dAtt, dAttO + a0, T, s0, K, s0, m);
+                Gemm.panels(dk, dkO + row0 + s0 * C, C, pa, K, 0, qp, T, s0, m, K, hs, true, edge);
             }
         }
 

@@ -313,6 +313,38 @@ final class Gemm {
         }
     }
 
+    /**
+     * C(M,N) (+)= A(M,K)·B(K,N) from operands packed whole along k (no KC blocks), as one packed K or V
+     * serves every query block of an attention head: A's row panels at ap[p·kA·MR + (aK0 + k)·MR + r]
+     * (kA = the k extent it was packed with), B's column panels at bp[q·kB·NR + (bK0 + k)·NR + c].
+     */
+    static void panels(float[] c, int co, int ldc, float[] ap, int kA, int aK0, float[] bp, int kB, int bK0,
+                       int M, int K, int N, boolean accumulate, float[] edge) {
+        if (K <= 0) {
+            if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + N, 0f);
+            return;
+        }
+        for (int jr = 0; jr < N; jr += NR) {
+            int nr = Math.min(NR, N - jr);
+            int bOff = (jr / NR) * kB * NR + bK0 * NR;
+            for (int ir = 0; ir < M; ir += MR) {
+                int mr = Math.min(MR, M - ir);
+                int aOff = (ir / MR) * kA * MR + aK0 * MR;
+                int cOff = co + ir * ldc + jr;
+                if (mr == MR && nr == NR) {
+                    kernel(K, ap, aOff, bp, bOff, c, cOff, ldc, accumulate);
+                } else {
+                    kernel(K, ap, aOff, bp, bOff, edge, 0, NR, false);
+                    for (int r = 0; r < mr; r++) {
+                        int cr = cOff + r * ldc, er = r * NR;
+                        if (accumulate) for (int q = 0; q < nr; q++) c[cr + q] += edge[er + q];
+                        else for (int q = 0; q < nr; q++) c[cr + q] = edge[er + q];
+                    }
+                }
+            }
+        }
+    }
+
     // ---- packing: A block (mc×kc) into MR-row micro-panels [panel][k][r]; B block (kc×nc) into NR-column
     // micro-panels [panel][k][q]; zeros past the edges so the micro-kernel never needs a tail ------------
 
