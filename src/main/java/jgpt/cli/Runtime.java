@@ -7,10 +7,10 @@ import picocli.CommandLine.Option;
 
 /** Execution flags shared by every command that runs a model: thread count and kernel choice. */
 final class Runtime {
-    @Option(names = "--threads", description = "Worker threads (default: all cores).") Integer threads;
+    @Option(names = "--threads", description = "Worker threads (default: -Djgpt.threads, else all cores).") Integer threads;
     @Option(names = "--kernels", description = "fast (Vector API, default) | naive (reference loops).") String kernels = "fast";
 
-    int threads() { return threads != null ? threads : java.lang.Runtime.getRuntime().availableProcessors(); }
+    int threads() { return threads != null ? threads : jgpt.tensor.Parallel.defaultThreads(); }
 
     Kernels kernels() {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);

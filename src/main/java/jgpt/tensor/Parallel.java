@@ -57,7 +57,8 @@ public final class Parallel {
         }
     }
 
-    static int defaultThreads() {
+    /** The system property jgpt.threads if set to a positive number, else the available processors. */
+    public static int defaultThreads() {
         String s = System.getProperty("jgpt.threads");
         if (s != null && !s.isBlank()) {
             try {
