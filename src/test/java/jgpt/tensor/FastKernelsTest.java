@@ -64,7 +64,8 @@ class FastKernelsTest {
 
     static final int[][] SHAPES = {   // M, K, N
             {1, 1, 1}, {1, 37, 53}, {1, 300, 7}, {5, 1, 9}, {7, 13, 1}, {3, 17, 19}, {4, 16, 16},
-            {33, 65, 47}, {67, 129, 301}, {301, 129, 67}, {130, 270, 9}, {2, 515, 3}};
+            {33, 65, 47}, {67, 129, 301}, {301, 129, 67}, {130, 270, 9}, {2, 515, 3}, {1, 257, 4099},
+            {45, 300, 200}, {200, 300, 45}};   // the last two: operands packed once, K over two KC blocks
 
     @ParameterizedTest(name = "layout {0}")
     @ValueSource(strings = {"NN", "NT", "TN"})
