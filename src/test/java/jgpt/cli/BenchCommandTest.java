@@ -10,7 +10,7 @@ class BenchCommandTest {
 
     @Test void tinyModelReportsEveryFigureAsJson() throws Exception {
         CliRun.Run r = CliRun.run("bench", "--vocab", "17", "--layers", "2", "--heads", "2", "--embd", "16", "--block", "8",
-                "--batch", "3", "--steps", "3", "--warmup", "1", "--warmup-seconds", "0", "--gen-tokens", "5",
+                "--batch", "3", "--steps", "3", "--warmup", "1", "--warmup-seconds", "0", "--max-warmup-seconds", "3", "--gen-tokens", "5",
                 "--peak", "100", "--threads", "2", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
