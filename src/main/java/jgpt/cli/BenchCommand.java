@@ -17,6 +17,7 @@ import jgpt.model.Generator;
 import jgpt.model.Sampler;
 import jgpt.tensor.DType;
 import jgpt.tensor.Kernels;
+import jgpt.tensor.Tensor;
 import jgpt.tensor.Parallel;
 import jgpt.train.AdamW;
 import jgpt.train.Optimizer;
@@ -131,7 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
         double genTps = gens[1];
         long bytesPerToken = Generator.weightBytesPerToken(model);
         double rssMb = peakRssMb();                     // before the bandwidth probe allocates its own arrays
-        double bandwidth = copyBandwidth(), genBound = bandwidth / bytesPerToken;
+        double bandwidth = readBandwidth(), genBound = bandwidth / bytesPerToken;
 
         // ---- FLOPs (the peer's formula: attention and matmuls, no LayerNorm/softmax), MFU, memory
         double fwdFlopsPerToken = jgpt.train.Trainer.flopsPerTokenForward(cfg, block);
@@ -150,7 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("         warning: the last warm-up step still allocated %,d bytes: the JIT had not finished (machine busy?), figures are pessimistic%n", stepAlloc);
         System.out.printf("forward  %.1f ms median; %.0f tokens/s (logits and loss)%n", median(fms), fwdTps);
         System.out.printf("generate %.1f tokens/s (batch 1, %d new tokens, KV cache; median of 3)%n", genTps, genTokens);
-        System.out.printf("         bound %.1f tokens/s = %.1f GB/s copy bandwidth / %,d weight bytes per token: %.0f%% of it%n",
+        System.out.printf("         bound %.1f tokens/s = %.1f GB/s read bandwidth / %,d weight bytes per token: %.0f%% of it%n",
                 genBound, bandwidth / 1e9, bytesPerToken, 100 * genTps / genBound);
         System.out.printf("flops    %.3g per token forward, %.3g training; achieved %.1f GFLOP/s%n", fwdFlopsPerToken, trainFlopsPerToken, achieved);
         System.out.printf("mfu      %.1f%% of %.1f GFLOP/s (%s)%n", 100 * mfu, peakG,
@@ -167,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("achieved_gflops", achieved).put("peak_gflops", peakG).put("peak_measured", peakMeasured).put("mfu", mfu);
             o.put("peak_rss_mb", rssMb).put("alloc_bytes_per_step", allocBytes / steps).put("gc_during_steps", gcs);
             o.put("warmup_steps", warmed).put("warm", stepAlloc <= WARM_ALLOC);
-            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("copy_bandwidth_gb_s", bandwidth / 1e9)
+            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
                     .put("weight_bytes_per_token", bytesPerToken);
             System.out.println(new ObjectMapper().writeValueAsString(o));
         }
@@ -204,16 +205,20 @@ public final class BenchCommand implements Callable<Integer> {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    /** Bytes per second of a large array copy on all pool threads (counting the bytes read), best of a few: generation's bound. */
-    static double copyBandwidth() {
+    /**
+     * Read bandwidth in bytes/s: a vectorised sum of squares over 256 MB on all pool threads, best of a few.
+     * Decoding one token reads every weight once, so this over the weight bytes bounds generation.
+     */
+    static double readBandwidth() {
         int n = 64 << 20;                               // 256 MB of floats: far beyond the caches
-        float[] a = new float[n], b = new float[n];
-        Arrays.fill(a, 1f);
+        Tensor t = Tensor.wrap("bandwidth probe", new float[n], n);
+        t.fill(1);
+        Kernels k = new jgpt.tensor.FastKernels();
         double best = 0;
-        for (int rep = 0; rep < 5; rep++) {
+        for (int rep = 0; rep < 7; rep++) {
             long t0 = System.nanoTime();
-            Parallel.parallelFor(n, 1 << 20, (from, to, worker) -> System.arraycopy(a, from, b, from, to - from));
-            best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
+            k.sumSquares(t, n);
+            if (rep >= 2) best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
         }
         return best;
     }
