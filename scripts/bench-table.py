@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Summarises scripts/bench-compare.sh output: medians over rounds per (config, threads), jgpt ÷ PyTorch ratios."""
+import json, statistics, sys
+from collections import defaultdict
+
+runs = defaultdict(list)
+for line in open(sys.argv[1] if len(sys.argv) > 1 else "bench-results.jsonl"):
+    d = json.loads(line)
+    if d.get("result"):
+        runs[(d["config"], d["threads"], d["tool"])].append(d["result"])
+
+def med(xs): return statistics.median(xs) if xs else float("nan")
+
+print("| config | threads | jgpt train tok/s | PyTorch train tok/s | ratio | jgpt fwd tok/s | PyTorch fwd tok/s | ratio | jgpt gen tok/s | jgpt MFU | jgpt RSS MiB | PyTorch RSS MiB | runs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for (c, t) in sorted({(c, t) for (c, t, _) in runs}):
+    j, p = runs[(c, t, "jgpt")], runs[(c, t, "torch")]
+    jt, pt = med([r["train_tokens_per_s"] for r in j]), med([r["train_tok_per_s_median"] for r in p])
+    jf, pf = med([r["forward_tokens_per_s"] for r in j]), med([r["infer_tok_per_s_median"] for r in p])
+    jg = med([r["generate_tokens_per_s"] for r in j])
+    mfu = med([r["mfu"] for r in j])
+    jr = med([r["peak_rss_mb"] for r in j])
+    pr = med([r.get("peak_rss_mib", r.get("peak_rss_mib_after_train", float("nan"))) for r in p])
+    print(f"| {c} | {t} | {jt:,.0f} | {pt:,.0f} | {jt/pt:.2f} | {jf:,.0f} | {pf:,.0f} | {jf/pf:.2f} | {jg:,.1f} | {100*mfu:.0f}% | {jr:,.0f} | {pr:,.0f} | {len(j)}+{len(p)} |")
