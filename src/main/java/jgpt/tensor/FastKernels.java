@@ -199,24 +199,15 @@ public class FastKernels extends NaiveKernels {
 
         private void scaleAdd(int i0, int i1) {
             int i = i0, iv = i0 + (i1 - i0) / L * L;
-            FloatVector sv = FloatVector.broadcast(S, s);
             for (; i < iv; i += L)
-                FloatVector.fromArray(S, a, ao + i).fma(sv, FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
+                FloatVector.fromArray(S, a, ao + i).fma(FloatVector.broadcast(S, s), FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
             for (; i < i1; i++) o[oo + i] += s * a[ao + i];
         }
 
         /** Float vector sums over blocks of 4096, added up in double so 10⁸ elements keep their precision. */
         private double sumSquares(int i0, int i1) {
             double total = 0;
-            for (int blk = i0; blk < i1; blk += 4096) {
-                int end = Math.min(i1, blk + 4096);
-                int i = blk, iv = blk + (end - blk) / L * L;
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < iv; i += L) { FloatVector x = FloatVector.fromArray(S, a, ao + i); acc = x.fma(x, acc); }
-                float t = acc.reduceLanes(VectorOperators.ADD);
-                for (; i < end; i++) t += a[ao + i] * a[ao + i];
-                total += t;
-            }
+            for (int blk = i0; blk < i1; blk += 4096) total += sumSquaresBlock(a, ao, blk, Math.min(i1, blk + 4096));
             return total;
         }
 
@@ -463,14 +454,14 @@ public class FastKernels extends NaiveKernels {
             int r = xo + i * C, cv = C / L * L;
             FloatVector acc = FloatVector.zero(S);
             int c = 0;
-            for (; c < cv; c += L) acc = acc.add(FloatVector.fromArray(S, x, r + c));
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < cv; c += L) acc = FloatVector.fromArray(S, x, r + c).add(acc);
+            float sum = Gemm.sum(acc);
             for (; c < C; c++) sum += x[r + c];
             float m = sum / C;
             // variance around the mean (second sweep over an L1-resident row): no cancellation
             acc = FloatVector.zero(S);
             for (c = 0; c < cv; c += L) { FloatVector d = FloatVector.fromArray(S, x, r + c).sub(m); acc = d.fma(d, acc); }
-            float var = acc.reduceLanes(VectorOperators.ADD);
+            float var = Gemm.sum(acc);
             for (; c < C; c++) { float d = x[r + c] - m; var += d * d; }
             float rs = (float) (1.0 / Math.sqrt((double) var / C + eps));
             int w = oo + i * C;
@@ -500,10 +491,10 @@ public class FastKernels extends NaiveKernels {
                 FloatVector xh = FloatVector.fromArray(S, x, r + c).sub(m).mul(rs);
                 FloatVector dxh = FloatVector.fromArray(S, y, d + c);
                 if (hasGain) dxh = dxh.mul(FloatVector.fromArray(S, g, go + c));
-                sD = sD.add(dxh);
+                sD = dxh.add(sD);
                 sDX = dxh.fma(xh, sDX);
             }
-            float sumD = sD.reduceLanes(VectorOperators.ADD), sumDX = sDX.reduceLanes(VectorOperators.ADD);
+            float sumD = Gemm.sum(sD), sumDX = Gemm.sum(sDX);
             for (; c < C; c++) {
                 float xh = (x[r + c] - m) * rs, dxh = y[d + c] * (hasGain ? g[go + c] : 1f);
                 sumD += dxh;
@@ -545,12 +536,12 @@ public class FastKernels extends NaiveKernels {
                 for (; c < cv; c += L) {
                     FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
                     e.intoArray(o, w + c);
-                    acc = acc.add(e);
+                    acc = e.add(acc);
                 }
             } else {
-                for (; c < cv; c += L) acc = acc.add(FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP));
+                for (; c < cv; c += L) acc = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP).add(acc);
             }
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            double sum = Gemm.sum(acc);
             for (; c < C; c++) {
                 float e = (float) Math.exp(x[r + c] - max);
                 if (grad) o[w + c] = e;
@@ -591,13 +582,26 @@ public class FastKernels extends NaiveKernels {
         }
     }
 
+    /**
+     * Σ a[ao+i]² for i in [from, to). A method of its own, called once per block, so it is compiled as a
+     * whole early on (an OSR-compiled loop holding a vector accumulator across its back-edge may box it).
+     */
+    static float sumSquaresBlock(float[] a, int ao, int from, int to) {
+        int i = from, iv = from + (to - from) / L * L;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i < iv; i += L) { FloatVector x = FloatVector.fromArray(S, a, ao + i); acc = x.fma(x, acc); }
+        float t = Gemm.sum(acc);
+        for (; i < to; i++) t += a[ao + i] * a[ao + i];
+        return t;
+    }
+
     static float rowMax(float[] x, int r, int n) {
         int cv = n / L * L, c = 0;
         float max = Float.NEGATIVE_INFINITY;
         if (cv > 0) {
             FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; c < cv; c += L) m = m.max(FloatVector.fromArray(S, x, r + c));
-            max = m.reduceLanes(VectorOperators.MAX);
+            for (; c < cv; c += L) m = FloatVector.fromArray(S, x, r + c).max(m);
+            max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).max(m).reduceLanes(VectorOperators.MAX);
         }
         for (; c < n; c++) max = Math.max(max, x[r + c]);
         return max;
@@ -611,9 +615,9 @@ public class FastKernels extends NaiveKernels {
         for (; c < cv; c += L) {
             FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(o, w + c);
-            acc = acc.add(e);
+            acc = e.add(acc);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Gemm.sum(acc);
         for (; c < n; c++) { float e = (float) Math.exp(x[r + c] - max); o[w + c] = e; sum += e; }
         float inv = (float) (1 / sum);
         for (c = 0; c < cv; c += L) FloatVector.fromArray(S, o, w + c).mul(inv).intoArray(o, w + c);
@@ -763,9 +767,9 @@ public class FastKernels extends NaiveKernels {
             for (; c < cv; c += L) {
                 FloatVector e = FloatVector.fromArray(S, x, r + c).mul(scale).sub(max).lanewise(VectorOperators.EXP);
                 e.intoArray(x, r + c);
-                acc = acc.add(e);
+                acc = e.add(acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Gemm.sum(acc);
             for (; c < n; c++) { float e = (float) Math.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
             float inv = 1f / sum;
             for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
@@ -806,7 +810,7 @@ public class FastKernels extends NaiveKernels {
             int n = t + 1, cv = n / L * L, c = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; c < cv; c += L) acc = FloatVector.fromArray(S, a, ar + c).fma(FloatVector.fromArray(S, d, dr + c), acc);
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = Gemm.sum(acc);
             for (; c < n; c++) dot += a[ar + c] * d[dr + c];
             for (c = 0; c < cv; c += L) {
                 FloatVector dv = FloatVector.fromArray(S, d, dr + c).sub(dot);

@@ -192,6 +192,13 @@ final class Gemm {
         blocked(c, co, ldc, a, ao, lda, transA, b, bo, ldb, transB, M, K, N, accumulate, s);
     }
 
+    /**
+     * Σ of the lanes. Vector calls on a loop's accumulator (declared FloatVector) bind statically only
+     * when C2 has a type profile; an early or OSR compile without one boxes every vector. So reductions
+     * and stores start from a fresh vector of exact type: zero + acc.
+     */
+    static float sum(FloatVector acc) { return FloatVector.zero(S).add(acc).reduceLanes(VectorOperators.ADD); }
+
     /** out[j] (+)= Σ_k x[k] · W[j][k] for a row vector x and W stored (n, ldw): one dot product per row of W. */
     static void vecMatT(float[] c, int co, float[] x, int xo, float[] w, int wo, int ldw, int K, int n, boolean accumulate) {
         int kv = K - K % L;
@@ -206,8 +213,8 @@ final class Gemm {
                 a2 = xv.fma(FloatVector.fromArray(S, w, r2 + k), a2);
                 a3 = xv.fma(FloatVector.fromArray(S, w, r3 + k), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = sum(a0), s1 = sum(a1);
+            float s2 = sum(a2), s3 = sum(a3);
             for (int k = kv; k < K; k++) {
                 float xk = x[xo + k];
                 s0 += xk * w[r0 + k]; s1 += xk * w[r1 + k]; s2 += xk * w[r2 + k]; s3 += xk * w[r3 + k];
@@ -219,7 +226,7 @@ final class Gemm {
             int r0 = wo + j * ldw;
             FloatVector a0 = FloatVector.zero(S);
             for (int k = 0; k < kv; k += L) a0 = FloatVector.fromArray(S, x, xo + k).fma(FloatVector.fromArray(S, w, r0 + k), a0);
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s0 = sum(a0);
             for (int k = kv; k < K; k++) s0 += x[xo + k] * w[r0 + k];
             if (accumulate) c[co + j] += s0; else c[co + j] = s0;
         }
@@ -234,24 +241,19 @@ final class Gemm {
         for (; k + 3 < K; k += 4) {
             float x0 = x[xo + k], x1 = x[xo + k + 1], x2 = x[xo + k + 2], x3 = x[xo + k + 3];
             int r0 = wo + k * ldw, r1 = r0 + ldw, r2 = r1 + ldw, r3 = r2 + ldw;
-            FloatVector v0 = FloatVector.broadcast(S, x0), v1 = FloatVector.broadcast(S, x1);
-            FloatVector v2 = FloatVector.broadcast(S, x2), v3 = FloatVector.broadcast(S, x3);
-            for (int j = 0; j < nv; j += L) {
-                FloatVector acc = FloatVector.fromArray(S, c, co + j);
-                acc = v0.fma(FloatVector.fromArray(S, w, r0 + j), acc);
-                acc = v1.fma(FloatVector.fromArray(S, w, r1 + j), acc);
-                acc = v2.fma(FloatVector.fromArray(S, w, r2 + j), acc);
-                acc = v3.fma(FloatVector.fromArray(S, w, r3 + j), acc);
-                acc.intoArray(c, co + j);
+            for (int j = 0; j < nv; j += L) {   // broadcasts inside: no vector lives across the back-edge
+                FloatVector acc = FloatVector.fromArray(S, w, r0 + j).fma(FloatVector.broadcast(S, x0), FloatVector.fromArray(S, c, co + j));
+                acc = FloatVector.fromArray(S, w, r1 + j).fma(FloatVector.broadcast(S, x1), acc);
+                acc = FloatVector.fromArray(S, w, r2 + j).fma(FloatVector.broadcast(S, x2), acc);
+                FloatVector.fromArray(S, w, r3 + j).fma(FloatVector.broadcast(S, x3), acc).intoArray(c, co + j);
             }
             for (int j = nv; j < n; j++) c[co + j] += x0 * w[r0 + j] + x1 * w[r1 + j] + x2 * w[r2 + j] + x3 * w[r3 + j];
         }
         for (; k < K; k++) {
             float x0 = x[xo + k];
             int r0 = wo + k * ldw;
-            FloatVector v0 = FloatVector.broadcast(S, x0);
             for (int j = 0; j < nv; j += L)
-                v0.fma(FloatVector.fromArray(S, w, r0 + j), FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
+                FloatVector.fromArray(S, w, r0 + j).fma(FloatVector.broadcast(S, x0), FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
             for (int j = nv; j < n; j++) c[co + j] += x0 * w[r0 + j];
         }
     }
@@ -477,17 +479,20 @@ final class Gemm {
             x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
         }
+        // Receivers of the epilogue are fresh vectors (exact type) rather than the loop's accumulators, so C2
+        // binds the calls statically even without a type profile (an OSR or early compile); else it boxes.
         int o = cOff;
+        FloatVector z = FloatVector.zero(S);
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, c, o)); c01 = c01.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
-            c10 = c10.add(FloatVector.fromArray(S, c, o)); c11 = c11.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
-            c20 = c20.add(FloatVector.fromArray(S, c, o)); c21 = c21.add(FloatVector.fromArray(S, c, o + L)); o += ldc;
-            c30 = c30.add(FloatVector.fromArray(S, c, o)); c31 = c31.add(FloatVector.fromArray(S, c, o + L));
-            o = cOff;
+            FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o); FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L); o += ldc;
+            FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o); FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L); o += ldc;
+            FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o); FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L); o += ldc;
+            FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o); FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
+        } else {
+            z.add(c00).intoArray(c, o); z.add(c01).intoArray(c, o + L); o += ldc;
+            z.add(c10).intoArray(c, o); z.add(c11).intoArray(c, o + L); o += ldc;
+            z.add(c20).intoArray(c, o); z.add(c21).intoArray(c, o + L); o += ldc;
+            z.add(c30).intoArray(c, o); z.add(c31).intoArray(c, o + L);
         }
-        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
-        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
-        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
-        c30.intoArray(c, o); c31.intoArray(c, o + L);
     }
 }
