@@ -96,13 +96,7 @@ public final class Heatmap {
         W = Math.max(W, headerWidth(title, HEAD_NOTE));
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
-
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.setColor(INK);
-        g.drawString(title, 12, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.setColor(SUBTLE);
-        g.drawString(HEAD_NOTE, 12, 42);
+        header(g, title, HEAD_NOTE);
 
         drawMatrix(g, att, T, left, top, cell, true);
 
@@ -139,6 +133,16 @@ public final class Heatmap {
     private static final String HEAD_NOTE = "row: query position (attends from) · column: key position (attended to) · grey: masked future";
 
     /** Width that fits the bold title and the note line below it. */
+    /** Bold title and a grey note line at the top of a picture. */
+    private static void header(Graphics2D g, String title, String note) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.setColor(INK);
+        g.drawString(title, 12, 24);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.setColor(SUBTLE);
+        g.drawString(note, 12, 42);
+    }
+
     private static int headerWidth(String title, String note) {
         Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
         int w = Math.max(g.getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 16)).stringWidth(title),
@@ -214,12 +218,7 @@ public final class Heatmap {
         W = Math.max(W, headerWidth(title, note));
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.setColor(INK);
-        g.drawString(title, 12, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.setColor(SUBTLE);
-        g.drawString(note, 12, 42);
+        header(g, title, note);
 
         Font pf = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
         AffineTransform saved = g.getTransform();
