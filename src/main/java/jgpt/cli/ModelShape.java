@@ -23,15 +23,19 @@ final class ModelShape {
                 || norm != null || activation != null || positions != null || untied != null || noBias != null;
     }
 
-    /** The config from base (or the small Shakespeare shape) with every given flag applied. */
+    /**
+     * The config from base with every given flag applied. base null: the small Shakespeare shape with a context of
+     * defaultContext (the training block); a preset keeps its own context when that is longer.
+     */
     Config apply(Config base, int defaultVocab, int defaultContext) {
-        if (base == null) base = Config.preset("shakespeare-char");
+        boolean preset = base != null;
+        if (!preset) base = Config.preset("shakespeare-char");
         int L = layers != null ? layers : base.layers(), H = heads != null ? heads : base.heads(), C = embd != null ? embd : base.embd();
         int V = vocab != null ? vocab : (defaultVocab > 0 ? defaultVocab : base.vocab());
-        int T = context != null ? context : Math.max(defaultContext, defaultContext > 0 && base == Config.preset("shakespeare-char") ? defaultContext : base.block());
+        int T = context != null ? context : (preset || defaultContext <= 0 ? Math.max(defaultContext, base.block()) : defaultContext);
         int F = ffn != null ? ffn : (embd != null ? 4 * C : base.ffn());
-        for (int[] v : new int[][] {{L, 'L'}, {H, 'H'}, {C, 'C'}, {V, 'V'}, {T, 'T'}, {F, 'F'}})
-            if (v[0] <= 0) throw new UserError("model sizes must be positive (layers, heads, embd, vocab, context, ffn)");
+        if (L <= 0 || H <= 0 || C <= 0 || V <= 0 || T <= 0 || F <= 0)
+            throw new UserError("model sizes must be positive (layers, heads, embd, vocab, context, ffn)");
         if (C % H != 0) throw new UserError("--embd " + C + " is not divisible by --heads " + H);
         try {
             return new Config(V, T, L, H, C, F,

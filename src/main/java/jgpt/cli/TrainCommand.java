@@ -197,8 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UserError("tokenizer '" + ds.tokenizerSpec + "' has " + ds.tokenizer.vocabSize() + " tokens but the model in " + init
                         + " has vocabulary " + model.cfg.vocab() + ": use the model's tokenizer (--tokenizer)");
         } else {
-            Config base = preset != null ? Config.preset(preset) : ("shakespeare-char".equals(recipe) ? Config.preset("shakespeare-char") : null);
-            Config cfg = shape.apply(base, dataVocab, tc.block());
+            Config cfg = shape.apply(preset != null ? Config.preset(preset) : null, dataVocab, tc.block());   // the recipe's shape is the default one
             model = new GPT(cfg, jgpt.tensor.DType.F32, kernels).initGpt2(tc.seed());
         }
         if (ds.train.maxToken() >= model.cfg.vocab())

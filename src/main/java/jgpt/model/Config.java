@@ -73,7 +73,7 @@ public record Config(int vocab, int block, int layers, int heads, int embd, int 
 
     public static Config preset(String name) {
         Config c = PRESETS.get(name);
-        if (c == null) throw new IllegalArgumentException("unknown preset '" + name + "': choose one of " + String.join(", ", PRESETS.keySet()));
+        if (c == null) throw new jgpt.UserError("unknown preset '" + name + "': choose one of " + String.join(", ", PRESETS.keySet()));
         return c;
     }
 }

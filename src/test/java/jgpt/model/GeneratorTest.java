@@ -45,15 +45,7 @@ class GeneratorTest {
 
     /** Random weights with LayerNorm gains and biases off their defaults so every term matters. */
     static GPT randomModel(Config cfg, DType dt, long seed) {
-        GPT m = new GPT(cfg, dt, new NaiveKernels());
-        Random r = new Random(seed);
-        for (int i = 0; i < m.params.size; i++) m.params.set(i, r.nextGaussian() * 0.2);
-        for (ParamLayout.Spec s : m.layout.specs())
-            if (s.kind() == ParamLayout.Kind.LN_GAIN) {
-                Tensor t = m.param(s.name());
-                for (int i = 0; i < t.size; i++) t.set(i, 1 + 0.2 * r.nextGaussian());
-            }
-        return m;
+        return RandomModels.of(cfg, dt, seed, 0.2);
     }
 
     static int[] randomTokens(int n, long seed) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import java.util.stream.Stream;
 import jgpt.tensor.DType;
-import jgpt.tensor.NaiveKernels;
-import jgpt.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,15 +30,7 @@ class GradientCheckTest {
 
     /** Random parameters with enough spread that every non-linearity is exercised (gains and biases off their defaults). */
     static GPT randomModel(Config cfg, long seed) {
-        GPT m = new GPT(cfg, DType.F64, new NaiveKernels());
-        Random r = new Random(seed);
-        for (int i = 0; i < m.params.size; i++) m.params.set(i, r.nextGaussian() * 0.3);
-        for (ParamLayout.Spec s : m.layout.specs())
-            if (s.kind() == ParamLayout.Kind.LN_GAIN) {
-                Tensor t = m.param(s.name());
-                for (int i = 0; i < t.size; i++) t.set(i, 1 + 0.2 * r.nextGaussian());
-            }
-        return m;
+        return RandomModels.of(cfg, DType.F64, seed, 0.3);
     }
 
     @ParameterizedTest(name = "{0}")
