@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * nothing there), and a register-tiled micro-kernel computes an MR×NR tile of C with MR·NR/L FMA
  * accumulators kept in vector registers. MR = 4 rows × NR = 2 vectors: C2 keeps 8 accumulators, 2 B
  * vectors and the broadcasts in the 16 AVX2 registers; with 6 rows it spills one accumulator to the stack
- * and runs at half speed.
+ * and runs at half speed. The tiles of one column strip (MC×NR) are written to a contiguous buffer and
+ * added into C in one pass afterwards: C's rows are ldc apart, so reading them between tiles evicts the
+ * B micro-panel from L1 (measured: 20–45 % faster on the GPT shapes, with KC 512 instead of 256).
  *
  * <p>{@link #gemm} cuts C into rectangles along its longer side and runs them on {@link Parallel};
  * {@link #serial} runs one product on the calling worker (attention runs one per head in parallel).
@@ -24,15 +26,15 @@ final class Gemm {
     static final int L = S.length();
     static final int MR = 4, NR = 2 * L;
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;   // one MR-row group
-    static final int KC = Integer.getInteger("jgpt.gemm.kc", 256);
+    static final int KC = Integer.getInteger("jgpt.gemm.kc", 512);
     static final int MC = roundUp(Integer.getInteger("jgpt.gemm.mc", 128), MR);
     static final int NC = roundUp(Integer.getInteger("jgpt.gemm.nc", 1024), NR);
     /** Below this many flops a product runs on one thread: waking the pool costs more than it saves. */
     static final long PARALLEL_FLOPS = 1_000_000;
 
-    /** Per-worker packing buffers: A block (MC×KC), B block (KC×NC), one edge tile (MR×NR). */
+    /** Per-worker buffers: packed A block (MC×KC), B block (KC×NC), one edge tile (MR×NR), one column strip of C (MC×NR). */
     static final class Scratch {
-        final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR];
+        final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR], strip = new float[MC * NR];
     }
 
     /** Largest operand (floats) packed once for all rectangles; beyond it each rectangle packs its own. */
@@ -274,7 +276,7 @@ final class Gemm {
     static void blocked(float[] c, int co, int ldc, float[] a, int ao, int lda, boolean transA,
                         float[] b, int bo, int ldb, boolean transB, int M, int K, int N, boolean accumulate, Scratch s,
                         float[] sa, int mPad, int i0, float[] sb, int nPad, int j0) {
-        float[] edge = s.edge;
+        float[] strip = s.strip;
         float[] ap = sa != null ? sa : s.ap, bp = sb != null ? sb : s.bp;
         for (int jc = 0; jc < N; jc += NC) {
             int nc = Math.min(NC, N - jc);
@@ -292,25 +294,35 @@ final class Gemm {
                     else if (transA) packAT(ap, 0, a, ao, lda, pc, kc, ic, mc);
                     else packAN(ap, 0, a, ao, lda, pc, kc, ic, mc);
                     for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
                         int bOff = bBase + (jr / NR) * kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int aOff = aBase + (ir / MR) * kc * MR;
-                            int cOff = co + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                kernel(kc, ap, aOff, bp, bOff, c, cOff, ldc, add);
-                            } else {
-                                kernel(kc, ap, aOff, bp, bOff, edge, 0, NR, false);
-                                for (int r = 0; r < mr; r++) {
-                                    int cr = cOff + r * ldc, er = r * NR;
-                                    if (add) for (int q = 0; q < nr; q++) c[cr + q] += edge[er + q];
-                                    else for (int q = 0; q < nr; q++) c[cr + q] = edge[er + q];
-                                }
-                            }
-                        }
+                        // The tiles of one column strip go to a contiguous buffer, then into C in one pass:
+                        // C's rows are ldc apart (often a multiple of 4 KiB), and reading them between
+                        // tiles would evict the B micro-panel from L1 and stall on misses.
+                        for (int ir = 0; ir < mc; ir += MR)
+                            kernel(kc, ap, aBase + (ir / MR) * kc * MR, bp, bOff, strip, ir * NR, NR, false);
+                        mergeStrip(c, co + ic * ldc + jc + jr, ldc, strip, mc, Math.min(NR, nc - jr), add);
                     }
                 }
+            }
+        }
+    }
+
+    /** C[r][0..nr) (+)= strip[r·NR + 0..nr) for r < mc. */
+    static void mergeStrip(float[] c, int co, int ldc, float[] strip, int mc, int nr, boolean add) {
+        if (nr == NR) {
+            for (int r = 0, o = co, so = 0; r < mc; r++, o += ldc, so += NR) {
+                FloatVector s0 = FloatVector.fromArray(S, strip, so), s1 = FloatVector.fromArray(S, strip, so + L);
+                if (add) {
+                    s0 = FloatVector.fromArray(S, c, o).add(s0);
+                    s1 = FloatVector.fromArray(S, c, o + L).add(s1);
+                }
+                s0.intoArray(c, o);
+                s1.intoArray(c, o + L);
+            }
+        } else {
+            for (int r = 0, o = co, so = 0; r < mc; r++, o += ldc, so += NR) {
+                if (add) for (int q = 0; q < nr; q++) c[o + q] += strip[so + q];
+                else for (int q = 0; q < nr; q++) c[o + q] = strip[so + q];
             }
         }
     }
