@@ -40,8 +40,8 @@ public final class Compare {
         String[] shapes = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length)
                 : MatmulBench.class.getField("shape").getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
         Parallel.setThreads(threads);
-        OpenBlas.setThreads(threads);
         FastKernels k = new FastKernels();
+        jgpt.tensor.Kernels ob = new jgpt.tensor.BlasKernels();
         jitWarmup(k);
         System.out.printf("%-34s %10s %10s %7s   (threads %d, median of 5 alternating blocks)%n", "shape", "java", "openblas", "ratio", threads);
         double logSum = 0;
@@ -59,7 +59,9 @@ public final class Compare {
             Runnable java = () -> {
                 if (ta) k.matmulTN(Cc, A, B, M, K, N, false); else if (tb) k.matmulNT(Cc, A, B, M, K, N, false); else k.matmul(Cc, A, B, M, K, N, false);
             };
-            Runnable blas = () -> OpenBlas.sgemm(c, a, ta, b, tb, M, K, N, false);
+            Runnable blas = () -> {
+                if (ta) ob.matmulTN(Cc, A, B, M, K, N, false); else if (tb) ob.matmulNT(Cc, A, B, M, K, N, false); else ob.matmul(Cc, A, B, M, K, N, false);
+            };
             double[] gjs = new double[BLOCKS], gos = new double[BLOCKS];
             for (int i = -1; i < BLOCKS; i++) {           // block −1 is warm-up
                 double gj = block(java, flop), go = block(blas, flop);

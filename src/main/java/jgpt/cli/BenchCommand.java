@@ -60,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (params > Integer.MAX_VALUE - 8) throw new UserError("a model of ~" + params + " parameters does not fit one Java array: make it smaller");
 
         Kernels k = runtime.kernels();
-        int threads = runtime.kernels.equals("fast") ? Parallel.threads() : 1;
+        int threads = runtime.kernelsName().equals("naive") ? 1 : Parallel.threads();
         Config cfg = Config.gpt2(vocab, block, layers, heads, embd);
         GPT model = new GPT(cfg, DType.F32, k).initGpt2(1337);
         AdamW opt = new AdamW(model, 0.9, 0.95, 1e-8, 0.1, true);
@@ -143,7 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
         double mfu = achieved / peakG;
 
         System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels%n",
-                vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernels);
+                vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernelsName());
         System.out.printf("train    %.1f ms/step median (min %.1f, max %.1f) over %d steps after %d warm-up; %.0f tokens/s%n",
                 median, sorted[0], sorted[steps - 1], steps, warmed, trainTps);
         System.out.printf("         step = zero_grad + forward + backward + clip_grad_norm(1.0) + AdamW%n");
@@ -161,7 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("vocab", vocab).put("layers", layers).put("heads", heads).put("embd", embd).put("block", block).put("batch", batch);
-            o.put("threads", threads).put("kernels", runtime.kernels).put("parameters", model.layout.total);
+            o.put("threads", threads).put("kernels", runtime.kernelsName()).put("parameters", model.layout.total);
             o.put("train_tokens_per_s", trainTps).put("forward_tokens_per_s", fwdTps).put("generate_tokens_per_s", genTps);
             o.put("ms_per_step", median).put("ms_per_step_min", sorted[0]).put("ms_per_step_max", sorted[steps - 1]);
             o.put("flops_per_token", fwdFlopsPerToken).put("train_flops_per_token", trainFlopsPerToken);

@@ -25,7 +25,6 @@ final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final int MR = 4, NR = 2 * L;
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;   // one MR-row group
     static final int KC = Integer.getInteger("jgpt.gemm.kc", 512);
     static final int MC = roundUp(Integer.getInteger("jgpt.gemm.mc", 128), MR);
     static final int NC = roundUp(Integer.getInteger("jgpt.gemm.nc", 1024), NR);
@@ -307,17 +306,20 @@ final class Gemm {
         }
     }
 
-    /** C[r][0..nr) (+)= strip[r·NR + 0..nr) for r < mc. */
+    /**
+     * C[r][0..nr) (+)= strip[r·NR + 0..nr) for r < mc. One loop per case, so no vector flows through a
+     * branch (a call on such a merged value binds statically only with a type profile, see {@link #sum}).
+     */
     static void mergeStrip(float[] c, int co, int ldc, float[] strip, int mc, int nr, boolean add) {
-        if (nr == NR) {
+        if (nr == NR && add) {
             for (int r = 0, o = co, so = 0; r < mc; r++, o += ldc, so += NR) {
-                FloatVector s0 = FloatVector.fromArray(S, strip, so), s1 = FloatVector.fromArray(S, strip, so + L);
-                if (add) {
-                    s0 = FloatVector.fromArray(S, c, o).add(s0);
-                    s1 = FloatVector.fromArray(S, c, o + L).add(s1);
-                }
-                s0.intoArray(c, o);
-                s1.intoArray(c, o + L);
+                FloatVector.fromArray(S, c, o).add(FloatVector.fromArray(S, strip, so)).intoArray(c, o);
+                FloatVector.fromArray(S, c, o + L).add(FloatVector.fromArray(S, strip, so + L)).intoArray(c, o + L);
+            }
+        } else if (nr == NR) {
+            for (int r = 0, o = co, so = 0; r < mc; r++, o += ldc, so += NR) {
+                FloatVector.fromArray(S, strip, so).intoArray(c, o);
+                FloatVector.fromArray(S, strip, so + L).intoArray(c, o + L);
             }
         } else {
             for (int r = 0, o = co, so = 0; r < mc; r++, o += ldc, so += NR) {
@@ -395,7 +397,11 @@ final class Gemm {
         for (int k = 0; k < kc; k++) {
             int s = ao + (pc + k) * lda + ic, d = d0 + k * MR;
             int ir = 0;
-            for (; ir < full; ir += MR, d += panel) FloatVector.fromArray(S4, a, s + ir).intoArray(dst, d);
+            // four scalar copies, not a 128-bit vector: that one sometimes compiled boxed (510 MB a step on config B)
+            for (; ir < full; ir += MR, d += panel) {
+                int q = s + ir;
+                dst[d] = a[q]; dst[d + 1] = a[q + 1]; dst[d + 2] = a[q + 2]; dst[d + 3] = a[q + 3];
+            }
             if (ir < mc) {
                 int r = 0;
                 for (; r < mc - ir; r++) dst[d + r] = a[s + ir + r];

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The machine's measured fp32 matmul peak: a big square product (n³, default 1536) on the pure-Java GEMM
- * with the current {@link Parallel} thread count, median of a few timed repetitions after a warm-up.
+ * The machine's measured fp32 matmul peak: a big square product (n³, default 1536) on the GEMM in use
+ * (pure Java, or OpenBLAS) with the current {@link Parallel} thread count, median of a few timed repetitions after a warm-up.
  * jgpt bench divides its achieved GFLOP/s by this to report MFU.
  */
 public final class Peak {
@@ -13,18 +13,21 @@ public final class Peak {
 
     public record Result(int n, int threads, double medianGflops, double minGflops, double maxGflops) {}
 
-    public static Result measure(int n, int reps) {
+    public static Result measure(int n, int reps) { return measure(n, reps, new FastKernels()); }
+
+    /** The peak of the matrix product of k (the pure-Java GEMM, or OpenBLAS for {@link BlasKernels}). */
+    public static Result measure(int n, int reps, Kernels k) {
         if (n < 1 || reps < 1) throw new IllegalArgumentException("need n >= 1 and reps >= 1");
         float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
         Random r = new Random(7);
         for (int i = 0; i < a.length; i++) { a[i] = (float) r.nextGaussian(); b[i] = (float) r.nextGaussian(); }
-        Gemm g = new Gemm();
+        Tensor ta = Tensor.wrap("a", a, a.length), tb = Tensor.wrap("b", b, b.length), tc = Tensor.wrap("c", c, c.length);
         double flops = 2.0 * n * n * n;
-        for (int w = 0; w < 2; w++) g.gemm(c, 0, a, 0, false, b, 0, false, n, n, n, false);   // JIT + page-in
+        for (int w = 0; w < 2; w++) k.matmul(tc, ta, tb, n, n, n, false);   // JIT + page-in
         double[] gf = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            g.gemm(c, 0, a, 0, false, b, 0, false, n, n, n, false);
+            k.matmul(tc, ta, tb, n, n, n, false);
             gf[i] = flops / (System.nanoTime() - t0);
         }
         Arrays.sort(gf);

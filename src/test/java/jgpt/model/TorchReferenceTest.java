@@ -104,6 +104,8 @@ class TorchReferenceTest {
             out.add(Arguments.of(v, DType.F64, Named.of("naive", new NaiveKernels())));
             out.add(Arguments.of(v, DType.F32, Named.of("naive", new NaiveKernels())));
             if (fast != null) out.add(Arguments.of(v, DType.F32, Named.of("fast", fast)));
+            if (jgpt.tensor.OpenBlas.available())    // every product on OpenBLAS, however small
+                out.add(Arguments.of(v, DType.F32, Named.of("blas", new jgpt.tensor.BlasKernels(0))));
         }
         return out.stream();
     }
