@@ -17,6 +17,7 @@ import jgpt.model.Generator;
 import jgpt.model.Sampler;
 import jgpt.tensor.DType;
 import jgpt.tensor.Kernels;
+import jgpt.tensor.TimedKernels;
 import jgpt.tensor.Tensor;
 import jgpt.tensor.Parallel;
 import jgpt.train.AdamW;
@@ -45,6 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-warmup-seconds", description = "Give up waiting for a warm (allocation-free) step after this long (default ${DEFAULT-VALUE}).", defaultValue = "120") double maxWarmupSeconds;
     @Option(names = "--gen-tokens", description = "New tokens for the generation speed, batch 1 (default ${DEFAULT-VALUE}).", defaultValue = "128") int genTokens;
     @Option(names = "--peak", paramLabel = "GFLOPS", description = "Use this fp32 peak for MFU instead of measuring a 1536³ product.") Double peak;
+    @Option(names = "--profile", description = "Also time every kernel call by kind during the timed steps and print where a training step's time goes.") boolean profile;
     @Mixin Runtime runtime = new Runtime();
     @Option(names = "--json", description = "End with one JSON line: train_tokens_per_s, forward_tokens_per_s, generate_tokens_per_s, ms_per_step, mfu, peak_rss_mb, ...") boolean json;
 
@@ -60,6 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (params > Integer.MAX_VALUE - 8) throw new UserError("a model of ~" + params + " parameters does not fit one Java array: make it smaller");
 
         Kernels k = runtime.kernels();
+        TimedKernels timed = profile ? new TimedKernels(k) : null;
+        if (timed != null) k = timed;
         int threads = runtime.kernelsName().equals("naive") ? 1 : Parallel.threads();
         Config cfg = Config.gpt2(vocab, block, layers, heads, embd);
         GPT model = new GPT(cfg, DType.F32, k).initGpt2(1337);
@@ -88,6 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
             stepAlloc = mx.getTotalThreadAllocatedBytes() - a0;
             warmed++;
         }
+        if (timed != null) timed.reset();
         long gc0 = gcCount(), alloc0 = mx.getTotalThreadAllocatedBytes();
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
@@ -96,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         long allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0, gcs = gcCount() - gc0;
+        double totalMs = Arrays.stream(ms).sum();
+        // snapshot now: forward-only and generation below run through the same kernels
+        long[] kindNanos = new long[TimedKernels.Kind.values().length];
+        if (timed != null) for (TimedKernels.Kind kind : TimedKernels.Kind.values()) kindNanos[kind.ordinal()] = timed.nanos(kind);
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = median(sorted);
@@ -158,6 +167,21 @@ public final class BenchCommand implements Callable<Integer> {
                 peakMeasured ? "measured: 1536³ matmul, " + threads + " thread" + (threads == 1 ? "" : "s") + ", better of before/after" : "given with --peak");
         System.out.printf("memory   peak RSS %.0f MB; %d bytes allocated per timed step, %d GCs during them%n",
                 rssMb, allocBytes / steps, gcs);
+        ObjectNode prof = new ObjectMapper().createObjectNode();
+        if (timed != null) {
+            System.out.printf("profile  where a training step's time goes (mean of %d timed steps, %.1f ms/step):%n", steps, totalMs / steps);
+            double inKernels = 0;
+            for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
+                double msPer = kindNanos[kind.ordinal()] / 1e6 / steps;
+                inKernels += msPer;
+                if (msPer == 0) continue;
+                prof.put(kind.name().toLowerCase(), msPer);
+                System.out.printf("         %-44s %9.2f ms %5.1f%%%n", kind.label, msPer, 100 * msPer * steps / totalMs);
+            }
+            double rest = totalMs / steps - inKernels;
+            prof.put("outside_kernels", rest);
+            System.out.printf("         %-44s %9.2f ms %5.1f%%%n", "outside kernels (embedding, copies, zeroing)", rest, 100 * rest * steps / totalMs);
+        }
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("vocab", vocab).put("layers", layers).put("heads", heads).put("embd", embd).put("block", block).put("batch", batch);
@@ -170,6 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("warmup_steps", warmed).put("warm", stepAlloc <= WARM_ALLOC);
             o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
                     .put("weight_bytes_per_token", bytesPerToken);
+            if (timed != null) o.set("profile_ms_per_step", prof);
             System.out.println(new ObjectMapper().writeValueAsString(o));
         }
         return 0;
