@@ -70,13 +70,14 @@ public final class OpenBlas {
         Path dir = cache.resolve("native").resolve("openblas-" + VERSION);
         Files.createDirectories(dir);
         for (String lib : LIBS) {
-            try (InputStream in = OpenBlas.class.getClassLoader().getResourceAsStream(RES + lib)) {
-                if (in == null) throw new IllegalStateException(RES + lib + " is not on the classpath");
-                Path p = dir.resolve(lib);
-                byte[] bytes = in.readAllBytes();
-                if (Files.isRegularFile(p) && Files.size(p) == bytes.length) continue;
+            java.net.URL url = OpenBlas.class.getClassLoader().getResource(RES + lib);
+            if (url == null) throw new IllegalStateException(RES + lib + " is not on the classpath");
+            Path p = dir.resolve(lib);
+            java.net.URLConnection conn = url.openConnection();
+            if (Files.isRegularFile(p) && Files.size(p) == conn.getContentLengthLong()) continue;   // copied before
+            try (InputStream in = conn.getInputStream()) {
                 Path tmp = Files.createTempFile(dir, lib, ".tmp");
-                Files.write(tmp, bytes);
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         }
