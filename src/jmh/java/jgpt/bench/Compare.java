@@ -41,7 +41,7 @@ public final class Compare {
                 : MatmulBench.class.getField("shape").getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
         Parallel.setThreads(threads);
         FastKernels k = new FastKernels();
-        jgpt.tensor.Kernels ob = new jgpt.tensor.BlasKernels();
+        jgpt.tensor.Kernels ob = new jgpt.tensor.BlasKernels(0);
         jitWarmup(k);
         System.out.printf("%-34s %10s %10s %7s   (threads %d, median of 5 alternating blocks)%n", "shape", "java", "openblas", "ratio", threads);
         double logSum = 0;

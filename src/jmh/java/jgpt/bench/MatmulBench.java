@@ -77,7 +77,7 @@ public class MatmulBench {
         Parallel.setThreads(threads);
         k = switch (impl) {
             case "naive" -> new jgpt.tensor.NaiveKernels();
-            case "openblas" -> new jgpt.tensor.BlasKernels();
+            case "openblas" -> new jgpt.tensor.BlasKernels(0);
             default -> new FastKernels();
         };
     }

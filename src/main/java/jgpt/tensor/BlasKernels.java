@@ -12,10 +12,10 @@ public final class BlasKernels extends FastKernels {
     /** Products with fewer rows stay on {@link Gemm} (generation: matrix-vector, 3–9× faster in Java). */
     static final int MIN_ROWS = Integer.getInteger("jgpt.blas.minRows", 8);
     /**
-     * Smaller products stay on {@link Gemm} too: measured in whole training steps (BENCHMARKS.md), config A
-     * (every product ≤ 100 MFLOP) is faster on pure Java, B and C (every product ≥ 300 MFLOP) on OpenBLAS.
+     * Products below this many FLOPs stay on {@link Gemm} too. 0 by measurement: OpenBLAS's bands were
+     * faster in whole training steps on every config of BENCHMARKS.md, even config A's 25-MFLOP products.
      */
-    static final long MIN_FLOPS = Long.getLong("jgpt.blas.minFlops", 200_000_000L);
+    static final long MIN_FLOPS = Long.getLong("jgpt.blas.minFlops", 0L);
 
     private OpenBlas.Segments[] segments = new OpenBlas.Segments[0];   // one table per worker: lookups are not thread-safe
     private final Bands bands = new Bands();
@@ -25,7 +25,7 @@ public final class BlasKernels extends FastKernels {
     /** Throws IllegalStateException with the loader's reason when OpenBLAS is not available here. */
     public BlasKernels() { this(MIN_FLOPS); }
 
-    /** minFlops: products below 2·M·K·N = minFlops run on the pure-Java GEMM (0: everything on OpenBLAS but M < 8). */
+    /** minFlops: products with 2·M·K·N below it run on the pure-Java GEMM (0: everything on OpenBLAS but M < 8). */
     public BlasKernels(long minFlops) {
         this.minFlops = minFlops;
         if (!OpenBlas.available()) throw new IllegalStateException("OpenBLAS is not available: " + OpenBlas.loadError());
