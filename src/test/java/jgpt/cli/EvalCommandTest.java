@@ -72,6 +72,22 @@ class EvalCommandTest {
     }
 
     @Test
+    void everyKernelChoiceGivesTheSameLoss() throws IOException {
+        Path data = Files.write(tmp.resolve("val-k.bin"), llmc(tokens, tokens.length));
+        java.util.List<String> choices = new java.util.ArrayList<>(java.util.List.of("auto", "java", "naive"));
+        if (jgpt.tensor.OpenBlas.available()) choices.add("blas");
+        for (String k : choices) {
+            CliRun.Run r = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "3",
+                    "--block", "8", "--batches", "4", "--kernels", k, "--json");
+            assertEquals(0, r.code, k + ": " + r.err);
+            assertEquals(expected(3, 8, 4), r.json().get("loss").asDouble(), 1e-5, "--kernels " + k);
+        }
+        CliRun.Run bad = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--kernels", "gpu");
+        assertEquals(2, bad.code);
+        assertEquals("jgpt: unknown --kernels 'gpu': use auto | blas | java | naive", bad.err.strip());
+    }
+
+    @Test
     void meanLossOverSequentialBatches() throws IOException {
         Path data = Files.write(tmp.resolve("val.bin"), llmc(tokens, tokens.length));
         CliRun.Run r = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--batch", "3", "--block", "8", "--batches", "4", "--json");
