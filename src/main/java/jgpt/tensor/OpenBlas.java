@@ -111,7 +111,9 @@ public final class OpenBlas {
     /**
      * Heap segments of (array, offset) pairs, made once and then looked up: a training step uses the same
      * few dozen tensor views every time, so after the first step no segment is allocated. Open addressing
-     * on identity; when full it starts over (only reached if views keep changing).
+     * on identity; when half full it starts over (only reached if views keep changing). A segment holds its
+     * array, so arrays a model has replaced (activations of an earlier batch shape) stay reachable until
+     * that reset: bounded, and the price of an allocation-free step.
      */
     static final class Segments {
         private static final int SIZE = 1 << 14;   // power of two, > 2× the (array, offset) pairs of a big model's step

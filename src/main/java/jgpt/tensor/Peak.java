@@ -13,8 +13,6 @@ public final class Peak {
 
     public record Result(int n, int threads, double medianGflops, double minGflops, double maxGflops) {}
 
-    public static Result measure(int n, int reps) { return measure(n, reps, new FastKernels()); }
-
     /** The peak of the matrix product of k (the pure-Java GEMM, or OpenBLAS for {@link BlasKernels}). */
     public static Result measure(int n, int reps, Kernels k) {
         if (n < 1 || reps < 1) throw new IllegalArgumentException("need n >= 1 and reps >= 1");
