@@ -18,6 +18,7 @@ import jgpt.model.Sampler;
 import jgpt.tensor.DType;
 import jgpt.tensor.Kernels;
 import jgpt.tensor.TimedKernels;
+import jgpt.train.DataParallel;
 import jgpt.tensor.Tensor;
 import jgpt.tensor.Parallel;
 import jgpt.train.AdamW;
@@ -69,6 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
         GPT model = new GPT(cfg, DType.F32, k).initGpt2(1337);
         AdamW opt = new AdamW(model, 0.9, 0.95, 1e-8, 0.1, true);
         int B = batch, T = block, N = B * T;
+        DataParallel dp = new DataParallel(model, runtime.replicas(B, model.layout.total));
         Random rnd = new Random(42);
         int[] x = new int[N], y = new int[N];
         for (int i = 0; i < N; i++) { x[i] = rnd.nextInt(vocab); y[i] = rnd.nextInt(vocab); }
@@ -88,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
         while (warmed < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9
                 || (stepAlloc > WARM_ALLOC && System.nanoTime() - w0 < maxWarmupNanos)) {
             long a0 = mx.getTotalThreadAllocatedBytes();
-            trainStep(model, opt, x, y, B, T);
+            trainStep(model, dp, opt, x, y, B, T);
             stepAlloc = mx.getTotalThreadAllocatedBytes() - a0;
             warmed++;
         }
@@ -97,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            trainStep(model, opt, x, y, B, T);
+            trainStep(model, dp, opt, x, y, B, T);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         long allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0, gcs = gcCount() - gc0;
@@ -114,13 +116,13 @@ public final class BenchCommand implements Callable<Integer> {
         for (long f0 = System.nanoTime(), fa = Long.MAX_VALUE, i = 0;
              i < Math.min(warmup, 3) || (fa > WARM_ALLOC && System.nanoTime() - f0 < maxWarmupNanos); i++) {
             long a0 = mx.getTotalThreadAllocatedBytes();
-            model.loss(x, y, B, T);
+            dp.loss(x, y, B, T);
             fa = mx.getTotalThreadAllocatedBytes() - a0;
         }
         double[] fms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            model.loss(x, y, B, T);
+            dp.loss(x, y, B, T);
             fms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(fms);
@@ -151,8 +153,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean peakMeasured = peak == null;
         double mfu = achieved / peakG;
 
-        System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels%n",
-                vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernelsName());
+        System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels, %d replica%s%n",
+                vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernelsName(),
+                dp.shards(), dp.shards() == 1 ? "" : "s");
         System.out.printf("train    %.1f ms/step median (min %.1f, max %.1f) over %d steps after %d warm-up; %.0f tokens/s%n",
                 median, sorted[0], sorted[steps - 1], steps, warmed, trainTps);
         System.out.printf("         step = zero_grad + forward + backward + clip_grad_norm(1.0) + AdamW%n");
@@ -185,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("vocab", vocab).put("layers", layers).put("heads", heads).put("embd", embd).put("block", block).put("batch", batch);
-            o.put("threads", threads).put("kernels", runtime.kernelsName()).put("parameters", model.layout.total);
+            o.put("threads", threads).put("kernels", runtime.kernelsName()).put("replicas", dp.shards()).put("parameters", model.layout.total);
             o.put("train_tokens_per_s", trainTps).put("forward_tokens_per_s", fwdTps).put("generate_tokens_per_s", genTps);
             o.put("ms_per_step", median).put("ms_per_step_min", sorted[0]).put("ms_per_step_max", sorted[steps - 1]);
             o.put("flops_per_token", fwdFlopsPerToken).put("train_flops_per_token", trainFlopsPerToken);
@@ -200,10 +203,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void trainStep(GPT model, Optimizer opt, int[] x, int[] y, int B, int T) {
+    private static void trainStep(GPT model, DataParallel dp, Optimizer opt, int[] x, int[] y, int B, int T) {
         model.zeroGrad();
-        model.forward(x, y, B, T);
-        model.backward();
+        dp.forwardBackward(x, y, B, T, 0, 0);
         Optimizer.clipGradNorm(model, 1.0);
         opt.step(1e-4);
     }

@@ -10,6 +10,14 @@ final class Runtime {
     @Option(names = "--kernels", description = "auto (default: OpenBLAS matrix products where its bundled library loads, else java) | blas | java (pure Java, Vector API) | naive (reference loops).")
     String kernels = System.getProperty("jgpt.kernels", "auto");
 
+    @Option(names = "--replicas", description = "auto (default) | N: split each batch over N model replicas, one per thread, and add up their gradients "
+            + "(data parallel inside the machine: two synchronisations per step instead of one per kernel, one more gradient buffer per replica). "
+            + "auto: one per thread when the extra gradient buffers take at most " + AUTO_REPLICA_MB + " MB, else 1.")
+    String replicas = System.getProperty("jgpt.replicas", "auto");
+
+    /** auto stops replicating above this much extra gradient memory (GPT-2 124M would need 474 MB more per replica). */
+    static final long AUTO_REPLICA_MB = 256;
+
     private Kernels made;
 
     int threads() { return threads != null ? threads : jgpt.tensor.Parallel.defaultThreads(); }
@@ -21,6 +29,18 @@ final class Runtime {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);
         if (made == null) made = KernelsFactory.create(kernels, threads());
         return made;
+    }
+
+    /** Replicas for a batch of this many sequences of a model with this many parameters (≤ batch; 1 = no split). */
+    int replicas(int batch, long params) {
+        int threads = kernelsName().equals("naive") ? 1 : threads();
+        int n;
+        if (replicas.equals("auto")) n = 4L * params * (threads - 1) <= AUTO_REPLICA_MB << 20 ? threads : 1;
+        else {
+            try { n = Integer.parseInt(replicas.trim()); } catch (NumberFormatException e) { n = 0; }
+            if (n < 1) throw new UserError("--replicas must be auto or a positive number, got '" + replicas + "'");
+        }
+        return Math.max(1, Math.min(n, batch));
     }
 
     /** The machine's fp32 peak used for MFU, measured with the matrix product of these kernels. */

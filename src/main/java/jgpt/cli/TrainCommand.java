@@ -137,7 +137,8 @@ public final class TrainCommand implements Callable<Integer> {
         BatchSource trainBatches = Batches.create(tc.sampling(), ds.train, tc.batch(), tc.block(), tc.seed());
         java.util.function.Supplier<BatchSource> val = ds.val == null ? null : () -> Batches.random(ds.val, tc.batch(), tc.block(), 0xE7A1L);
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
-        Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out);
+        Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
+                .shards(runtime.replicas(tc.batch(), model.layout.total));
         if (resuming) trainer.resume();
         trainer.run();
         ObjectNode summary = new ObjectMapper().createObjectNode();

@@ -30,6 +30,8 @@ public final class GPT {
     private Activations a;             // buffers for the current (B, T)
     private double dropout;
     private long dropoutSeed;
+    private long dropoutRow;           // first row of this batch in the whole batch (a data-parallel shard)
+    private double gradScale = 1;      // ∇logits multiplier: a shard's share of the whole batch's positions
 
     public GPT(Config cfg, DType dtype, Kernels k) {
         this.cfg = cfg;
@@ -42,6 +44,24 @@ public final class GPT {
         for (Weights.Block b : w.layers) { b.ln1g().fill(1); b.ln2g().fill(1); }
         if (w.lnfG != null) w.lnfG.fill(1);
     }
+
+    /** A replica on the same parameters (shared, not copied) with its own gradients, activations and kernels. */
+    private GPT(GPT of, Kernels k) {
+        this.cfg = of.cfg;
+        this.layout = of.layout;
+        this.dtype = of.dtype;
+        this.k = k;
+        this.params = of.params;
+        this.w = of.w;
+        this.sinusoid = of.sinusoid;
+    }
+
+    /**
+     * A model that reads this one's parameters (an update to them is seen by both) but keeps its own
+     * gradient buffer and activations: a data-parallel worker. {@code k} must not be shared with another
+     * thread (kernels objects keep per-call state).
+     */
+    public GPT replica(Kernels k) { return new GPT(this, k); }
 
     /** P[pos, 2i] = sin(pos / 10000^(2i/C)), P[pos, 2i+1] = cos(pos / 10000^(2i/C)). */
     static Tensor sinusoidTable(DType dtype, int T, int C) {
@@ -98,11 +118,24 @@ public final class GPT {
     public void zeroGrad() { ensureGrads(); grads.zero(); }
 
     /** Dropout probability for training forwards (0 = off). seed makes each step's masks reproducible. */
-    public void setDropout(double p, long seed) {
+    public void setDropout(double p, long seed) { setDropout(p, seed, 0); }
+
+    /**
+     * As {@link #setDropout(double, long)} for a shard of a batch whose first row is {@code firstRow} of
+     * the whole batch: the masks are the whole batch's, so a split batch drops the same units.
+     */
+    public void setDropout(double p, long seed, long firstRow) {
         if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
         this.dropout = p;
         this.dropoutSeed = seed;
+        this.dropoutRow = firstRow;
     }
+
+    /**
+     * Multiplies ∇logits of later forwards by s. A shard of a batch uses its share of the batch's counted
+     * positions, so that the shards' gradients add up to the whole batch's mean-loss gradient.
+     */
+    public void setGradScale(double s) { this.gradScale = s; }
 
     /** Logits (B, T, V) of the last forward. */
     public Tensor logits() { return a.logits; }
@@ -191,7 +224,9 @@ public final class GPT {
         a.xFinal = x;
         k.matmulNT(a.logits, x, w.wVocab, N, C, V, false);   // logits = x · wVocabᵀ
         if (targets == null) return Double.NaN;
-        return k.crossEntropy(forBackward ? a.dLogits : null, a.losses, a.logits, targets, N, V);
+        double loss = k.crossEntropy(forBackward ? a.dLogits : null, a.losses, a.logits, targets, N, V);
+        if (forBackward && gradScale != 1) k.scale(a.dLogits, gradScale, N * V);
+        return loss;
     }
 
     /** out(N,OC) = in(N,IC) · W(IC,OC) + bias. */
@@ -204,8 +239,9 @@ public final class GPT {
     private void dropout(Tensor x, Tensor mask, int n, int site) {
         double keep = 1.0 / (1.0 - dropout);
         long base = dropoutSeed * 0x9E3779B97F4A7C15L + site * 0xBF58476D1CE4E5B9L;
+        long first = dropoutRow * cfg.embd();     // every dropout site is (N, C)
         for (int i = 0; i < n; i++) {
-            long z = base + i * 0x94D049BB133111EBL;
+            long z = base + (first + i) * 0x94D049BB133111EBL;
             z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
             z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
             z ^= z >>> 31;

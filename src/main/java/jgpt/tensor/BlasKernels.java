@@ -47,6 +47,8 @@ public final class BlasKernels extends FastKernels {
         run(out, a, true, b, false, M, K, N, acc);
     }
 
+    @Override public Kernels copy() { return new BlasKernels(minFlops); }
+
     private boolean blas(Tensor out, Tensor a, Tensor b, int M, int K, int N) {
         return M >= MIN_ROWS && K > 0 && N > 0 && 2L * M * K * N >= minFlops && out.f != null && a.f != null && b.f != null;
     }
@@ -64,7 +66,7 @@ public final class BlasKernels extends FastKernels {
         long flops = 2L * M * N * K;
         t.rows = M >= N;                              // cut the longer side
         int side = t.rows ? M : N;
-        int parts = flops < Gemm.PARALLEL_FLOPS ? 1 : Math.max(1, Math.min(threads, side / 16));
+        int parts = flops < Gemm.PARALLEL_FLOPS ? 1 : Math.max(1, Math.min(Parallel.width(), side / 16));
         t.step = (side + parts - 1) / parts;
         t.step = (t.step + 15) / 16 * 16;
         t.parts = (side + t.step - 1) / t.step;

@@ -34,6 +34,8 @@ public class FastKernels extends NaiveKernels {
 
     public FastKernels() {}
 
+    @Override public Kernels copy() { return new FastKernels(); }
+
     private static boolean f32(Tensor a) { return a == null || a.f != null; }
     private static boolean f32(Tensor a, Tensor b) { return f32(a) && f32(b); }
     private static boolean f32(Tensor a, Tensor b, Tensor c) { return f32(a) && f32(b) && f32(c); }

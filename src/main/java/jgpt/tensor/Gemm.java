@@ -75,7 +75,7 @@ final class Gemm {
         t.c = c; t.co = co; t.a = a; t.ao = ao; t.lda = lda; t.transA = transA;
         t.b = b; t.bo = bo; t.ldb = ldb; t.transB = transB;
         t.M = M; t.K = K; t.N = N; t.accumulate = accumulate;
-        int threads = Parallel.threads();
+        int threads = Parallel.width();
         long flops = 2L * M * N * K;
         // Two tasks per thread on big products, so a thread whose core is taken by another process hands
         // work over; one per thread on small ones, where packing the shared operand again costs more.

@@ -9,6 +9,12 @@ package jgpt.tensor;
  */
 public interface Kernels {
 
+    /**
+     * A kernels object of the same kind and settings with its own scratch. A kernels object keeps per-call
+     * state, so every thread that runs kernels at the same time as others (a data-parallel replica) needs its own.
+     */
+    Kernels copy();
+
     // ---- matrix products: the three layouts of training -------------------------------------
     /** out(M,N) (+)= a(M,K) · b(K,N)        — forward X·W, with W stored (in, out). */
     void matmul(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean accumulate);

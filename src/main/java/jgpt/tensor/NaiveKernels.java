@@ -7,6 +7,8 @@ package jgpt.tensor;
  */
 public class NaiveKernels implements Kernels {
 
+    @Override public Kernels copy() { return new NaiveKernels(); }
+
     // ---- matrix products ------------------------------------------------------------------------
 
     @Override public void matmul(Tensor out, Tensor a, Tensor b, int M, int K, int N, boolean acc) {

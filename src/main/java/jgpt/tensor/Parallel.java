@@ -37,6 +37,15 @@ public final class Parallel {
     public static int threads() { return pool().threads; }
 
     /**
+     * Threads a region started now would run on: 1 inside another region (its tasks run inline there, as in
+     * a data-parallel replica's kernels), else {@link #threads()}. For choosing how finely to split work.
+     */
+    public static int width() {
+        Pool p = pool();
+        return p.busy.get() ? 1 : p.threads;
+    }
+
+    /**
      * Sets the thread count (≥ 1); call once at start, before heavy work. Replacing a running pool is
      * allowed (tests use it) but not while a region is running.
      */

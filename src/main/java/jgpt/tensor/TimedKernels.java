@@ -21,6 +21,8 @@ public final class TimedKernels implements Kernels {
     public TimedKernels(Kernels k) { this.k = k; }
 
     public Kernels inner() { return k; }
+    /** The wrapped kind, untimed: a profile counts the replica that holds this object only. */
+    @Override public Kernels copy() { return k.copy(); }
     public long nanos(Kind kind) { return nanos[kind.ordinal()]; }
     public long calls(Kind kind) { return calls[kind.ordinal()]; }
     public void reset() { java.util.Arrays.fill(nanos, 0); java.util.Arrays.fill(calls, 0); }

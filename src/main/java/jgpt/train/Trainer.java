@@ -34,6 +34,7 @@ public final class Trainer {
     private double bestVal = Double.POSITIVE_INFINITY;
     private volatile boolean stopRequested;
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
+    private DataParallel dp;                     // how each batch is split over replicas (1 shard: not at all)
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
@@ -51,7 +52,16 @@ public final class Trainer {
         this.schedule = tc.scheduleFn();
         this.x = new int[tc.batch() * tc.block()];
         this.y = new int[tc.batch() * tc.block()];
+        this.dp = new DataParallel(model, 1);
     }
+
+    /** Splits every batch over n replicas, one per thread (see {@link DataParallel}); 1 = off. */
+    public Trainer shards(int n) {
+        if (n != dp.shards()) dp = new DataParallel(model, n);
+        return this;
+    }
+
+    public int shards() { return dp.shards(); }
 
     public Optimizer optimizer() { return opt; }
     public long step() { return step; }
@@ -77,9 +87,7 @@ public final class Trainer {
         double loss = 0;
         for (int micro = 0; micro < tc.gradAccum(); micro++) {
             train.next(x, y);
-            model.setDropout(tc.dropout(), tc.seed() * 1_000_003L + step * tc.gradAccum() + micro);
-            loss += model.forward(x, y, tc.batch(), tc.block());
-            model.backward();
+            loss += dp.forwardBackward(x, y, tc.batch(), tc.block(), tc.dropout(), tc.seed() * 1_000_003L + step * tc.gradAccum() + micro);
         }
         if (tc.gradAccum() > 1) {
             var g = model.grads();
@@ -94,7 +102,7 @@ public final class Trainer {
         double sum = 0;
         for (int i = 0; i < tc.evalBatches(); i++) {
             src.next(x, y);
-            sum += model.loss(x, y, tc.batch(), tc.block());
+            sum += dp.loss(x, y, tc.batch(), tc.block());
         }
         return sum / tc.evalBatches();
     }

@@ -26,6 +26,21 @@ class BenchCommandTest {
         assertTrue(j.get("ms_per_step_min").asDouble() <= j.get("ms_per_step").asDouble());
         assertTrue(j.get("ms_per_step").asDouble() <= j.get("ms_per_step_max").asDouble());
         assertTrue(r.out().contains("tokens/s"), r.out());
+        // a 2.4K-parameter model on 2 threads: auto splits the batch of 3 over one replica per thread
+        assertEquals(2, j.get("replicas").asInt(), "auto replicas on 2 threads");
+    }
+
+    @Test void replicasAreCappedByTheBatchAndBadValuesAreUserErrors() throws Exception {
+        CliRun.Run r = CliRun.run("bench", "--vocab", "17", "--layers", "1", "--heads", "2", "--embd", "8", "--block", "4",
+                "--batch", "2", "--steps", "2", "--warmup", "1", "--warmup-seconds", "0", "--max-warmup-seconds", "2", "--gen-tokens", "2",
+                "--peak", "100", "--threads", "2", "--replicas", "5", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(2, r.json().get("replicas").asInt(), "no more replicas than sequences in the batch");
+        for (String bad : new String[] {"0", "-1", "two"}) {
+            CliRun.Run e = CliRun.run("bench", "--steps", "1", "--replicas", bad);
+            assertEquals(2, e.code(), bad);
+            assertTrue(e.err().startsWith("jgpt: ") && e.err().contains("--replicas") && e.err().strip().lines().count() == 1, e.err());
+        }
     }
 
     @Test void badSizesAreUserErrors() {
