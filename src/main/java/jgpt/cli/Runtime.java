@@ -22,6 +22,9 @@ final class Runtime {
 
     int threads() { return threads != null ? threads : jgpt.tensor.Parallel.defaultThreads(); }
 
+    /** Threads the kernels run on: the reference kernels use one. */
+    int kernelThreads() { return kernelsName().equals("naive") ? 1 : threads(); }
+
     /** What --kernels resolves to: blas, java or naive. */
     String kernelsName() { return KernelsFactory.resolve(kernels); }
 
@@ -33,7 +36,7 @@ final class Runtime {
 
     /** Replicas for a batch of this many sequences of a model with this many parameters (≤ batch; 1 = no split). */
     int replicas(int batch, long params) {
-        int threads = kernelsName().equals("naive") ? 1 : threads();
+        int threads = kernelThreads();
         int n;
         if (replicas.equals("auto")) n = 4L * params * (threads - 1) <= AUTO_REPLICA_MB << 20 ? threads : 1;
         else {

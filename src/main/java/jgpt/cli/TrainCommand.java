@@ -139,6 +139,9 @@ public final class TrainCommand implements Callable<Integer> {
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
                 .shards(runtime.replicas(tc.batch(), model.layout.total));
+        int threads = runtime.kernelThreads();
+        System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
+                runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
         if (resuming) trainer.resume();
         trainer.run();
         ObjectNode summary = new ObjectMapper().createObjectNode();
