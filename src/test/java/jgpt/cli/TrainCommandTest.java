@@ -90,6 +90,21 @@ class TrainCommandTest {
         assertArrayEquals(new int[] {0, 1, 2, 3, 4}, lines.stream().mapToInt(l -> Integer.parseInt(l.replaceAll(".*\"step\":(\\d+).*", "$1"))).toArray());
     }
 
+    @Test void replicasGiveTheSameRun() throws Exception {
+        double[] loss = new double[2], val = new double[2];
+        for (int i = 0; i < 2; i++) {
+            String[] a = set(set(tiny("--out", tmp.resolve("replicas" + (i + 1)).toString(), "--json", "--replicas", String.valueOf(i + 1)),
+                    "--kernels", "java"), "--threads", "2");
+            CliRun.Run r = CliRun.run(set(a, "--batch", "4"));
+            assertEquals(0, r.code, r.out + r.err);
+            assertTrue(r.out().contains("split over " + (i + 1) + " replica"), r.out());
+            loss[i] = r.json().get("loss").asDouble();
+            val[i] = r.json().get("val_loss").asDouble();
+        }
+        assertEquals(loss[0], loss[1], 1e-4 * loss[0], "last training loss, 1 vs 2 replicas");
+        assertEquals(val[0], val[1], 1e-4 * val[0], "validation loss, 1 vs 2 replicas");
+    }
+
     /** args with the value of flag replaced. */
     static String[] set(String[] args, String flag, String value) {
         String[] a = args.clone();
