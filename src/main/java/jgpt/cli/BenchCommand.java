@@ -206,8 +206,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static void trainStep(GPT model, DataParallel dp, Optimizer opt, int[] x, int[] y, int B, int T) {
         model.zeroGrad();
         dp.forwardBackward(x, y, B, T, 0, 0);
-        Optimizer.clipGradNorm(model, 1.0);
-        opt.step(1e-4);
+        opt.step(1e-4, Optimizer.clipScale(Optimizer.gradNorm(model), 1.0));
     }
 
     /**

@@ -120,9 +120,10 @@ public class FastKernels extends NaiveKernels {
     }
 
     @Override public synchronized void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1,
-                                             double beta2, double eps, double weightDecay, double bc1, double bc2) {
-        if (!f32(w, g, m, v)) { super.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2); return; }
+                                             double beta2, double eps, double weightDecay, double bc1, double bc2, double gradScale) {
+        if (!f32(w, g, m, v)) { super.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale); return; }
         Elementwise e = ew;
+        e.gradScale = (float) gradScale;
         e.b1 = (float) beta1; e.b2 = (float) beta2;
         e.stepSize = (float) (lr / bc1);
         e.rsqrtBc2 = (float) (1 / Math.sqrt(bc2));
@@ -153,7 +154,7 @@ public class FastKernels extends NaiveKernels {
         int op;
         float[] o, a, b, m, v;
         int oo, ao, bo, mo, vo;
-        float s, b1, b2, stepSize, rsqrtBc2, eps, decay;
+        float s, b1, b2, stepSize, rsqrtBc2, eps, decay, gradScale;
 
         @Override public void run(int start, int end, int worker) {
             switch (op) {
@@ -269,10 +270,10 @@ public class FastKernels extends NaiveKernels {
 
         /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update). */
         private void adamw(int i0, int i1) {
-            float c1 = 1 - b1, c2 = 1 - b2;
+            float c1 = 1 - b1, c2 = 1 - b2, gs = gradScale;
             int i = i0, iv = i0 + (i1 - i0) / L * L;
             for (; i < iv; i += L) {
-                FloatVector g = FloatVector.fromArray(S, a, ao + i);
+                FloatVector g = FloatVector.fromArray(S, a, ao + i).mul(gs);
                 FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(b1).add(g.mul(c1));
                 FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(b2).add(g.mul(g).mul(c2));
                 mi.intoArray(m, mo + i);
@@ -282,7 +283,7 @@ public class FastKernels extends NaiveKernels {
                 w.sub(mi.mul(stepSize).div(denom)).intoArray(o, oo + i);
             }
             for (; i < i1; i++) {
-                float g = a[ao + i];
+                float g = gs * a[ao + i];
                 float mi = b1 * m[mo + i] + c1 * g;
                 float vi = b2 * v[vo + i] + c2 * g * g;
                 m[mo + i] = mi;

@@ -94,9 +94,10 @@ public interface Kernels {
 
     // ---- optimizer -------------------------------------------------------------------------------
     /**
-     * One Adam/AdamW step on n elements: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+     * One Adam/AdamW step on n elements with g = gradScale · (the gradient buffer; a clip folded in, the
+     * buffer itself is not changed): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
      * w −= lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), where bc1 = 1−β1^t, bc2 = 1−β2^t (PyTorch's order: decay first).
      */
     void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
-               double eps, double weightDecay, double bc1, double bc2);
+               double eps, double weightDecay, double bc1, double bc2, double gradScale);
 }

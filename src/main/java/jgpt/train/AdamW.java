@@ -33,7 +33,7 @@ public final class AdamW implements Optimizer {
         this.decay = Optimizer.decayMask(model);
     }
 
-    @Override public void step(double lr) {
+    @Override public void step(double lr, double gradScale) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         var k = model.k;
@@ -41,8 +41,14 @@ public final class AdamW implements Optimizer {
         for (int i = 0; i < decay.length; i++) {
             Tensor w = model.w.get(i), g = gv.get(i);
             double wd = decay[i] ? weightDecay : 0;
-            if (!decoupled && wd != 0) { k.scaleAdd(g, w, wd, g.size); wd = 0; }   // L2: g += wd·w
-            k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2);
+            double gs = gradScale;
+            if (!decoupled && wd != 0) {     // L2 on the clipped gradient: g = s·g + wd·w
+                if (gs != 1) k.scale(g, gs, g.size);
+                k.scaleAdd(g, w, wd, g.size);
+                wd = 0;
+                gs = 1;
+            }
+            k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2, gs);
         }
     }
 

@@ -11,7 +11,12 @@ import jgpt.tensor.Tensor;
  */
 public interface Optimizer {
     /** One update with learning rate lr. */
-    void step(double lr);
+    default void step(double lr) { step(lr, 1); }
+    /**
+     * One update from gradScale × the gradients (a clip factor, see {@link #clipScale}, folded into the
+     * update's own pass instead of a pass that rescales the buffer).
+     */
+    void step(double lr, double gradScale);
     /** Updates applied so far. */
     long steps();
     void setSteps(long steps);
@@ -25,13 +30,15 @@ public interface Optimizer {
         return Math.sqrt(model.k.sumSquares(g, g.size));
     }
 
+    /** The factor that brings a gradient of this norm down to maxNorm (1 if it is within, or maxNorm ≤ 0): PyTorch's clip_grad_norm_. */
+    static double clipScale(double norm, double maxNorm) {
+        return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+    }
+
     /** Scales gradients so their global norm is at most maxNorm (PyTorch's clip_grad_norm_); returns the norm before. */
     static double clipGradNorm(GPT model, double maxNorm) {
-        double norm = gradNorm(model);
-        if (maxNorm > 0 && norm > maxNorm) {
-            Tensor g = model.grads();
-            model.k.scale(g, maxNorm / (norm + 1e-6), g.size);
-        }
+        double norm = gradNorm(model), s = clipScale(norm, maxNorm);
+        if (s != 1) model.k.scale(model.grads(), s, model.grads().size);
         return norm;
     }
 

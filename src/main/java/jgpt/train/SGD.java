@@ -26,11 +26,12 @@ public final class SGD implements Optimizer {
         this.decay = Optimizer.decayMask(model);
     }
 
-    @Override public void step(double lr) {
+    @Override public void step(double lr, double gradScale) {
         var k = model.k;
         boolean first = t == 0;
         t++;
         var gv = model.gradViews();
+        if (gradScale != 1) k.scale(model.grads(), gradScale, model.grads().size);
         for (int i = 0; i < decay.length; i++) {
             Tensor w = model.w.get(i), g = gv.get(i);
             if (decay[i] && weightDecay != 0) k.scaleAdd(g, w, weightDecay, g.size);   // g += wd·w

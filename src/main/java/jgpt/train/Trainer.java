@@ -120,8 +120,8 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
                 double loss = computeGradients();
-                double norm = Optimizer.clipGradNorm(model, tc.clip());
-                opt.step(lr);
+                double norm = Optimizer.gradNorm(model);
+                opt.step(lr, Optimizer.clipScale(norm, tc.clip()));
                 double sec = (System.nanoTime() - t0) / 1e9;
                 step++;
                 lastLoss = loss;

@@ -259,8 +259,9 @@ class FastKernelsTest {
             Tensor wR = dbl(w), mR = dbl(m), vR = dbl(v);
             int t = 3;
             double bc1 = 1 - Math.pow(0.9, t), bc2 = 1 - Math.pow(0.95, t);
-            naive.adamw(wR, dbl(g), mR, vR, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2);
-            fast.adamw(w, g, m, v, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2);
+            double gs = n == 9 ? 1 : 0.37;      // a clip factor folded into the update
+            naive.adamw(wR, dbl(g), mR, vR, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2, gs);
+            fast.adamw(w, g, m, v, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2, gs);
             close("adamw w " + n, wR, w);
             close("adamw m " + n, mR, m);
             close("adamw v " + n, vR, v);

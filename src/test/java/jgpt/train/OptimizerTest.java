@@ -57,6 +57,31 @@ class OptimizerTest {
             }
     }
 
+    /** A clip folded into the update (step(lr, scale)) equals clipping the buffer first, for every optimizer, two steps. */
+    @Test void aFoldedClipEqualsClippingTheGradientsFirst() {
+        for (String name : new String[] {"adamw", "adam", "sgd"}) {
+            GPT a = model(), b = model();
+            Optimizer oa = Optimizer.create(name, a, 0.9, 0.99, 1e-8, 0.1, 0.9);
+            Optimizer ob = Optimizer.create(name, b, 0.9, 0.99, 1e-8, 0.1, 0.9);
+            Random r = new Random(9);
+            for (int step = 0; step < 2; step++) {
+                assertEquals(Optimizer.gradNorm(a), Optimizer.gradNorm(b), 0, "same gradients before step " + step);
+                Optimizer.clipGradNorm(a, 0.5);
+                oa.step(1e-2);
+                ob.step(1e-2, Optimizer.clipScale(Optimizer.gradNorm(b), 0.5));
+                for (int i = 0; i < a.grads().size; i++) {  // fresh gradients, above the clip again, for the next step
+                    double g = 3 * r.nextGaussian();
+                    a.grads().set(i, g);
+                    b.grads().set(i, g);
+                }
+            }
+            for (int i = 0; i < a.params.size; i++) assertEquals(a.params.get(i), b.params.get(i), 1e-12, name + " parameter " + i);
+        }
+        assertEquals(1, Optimizer.clipScale(0.4, 0.5), 0);
+        assertEquals(1, Optimizer.clipScale(7, 0), 0, "0 = no clipping");
+        assertEquals(0.5 / (2 + 1e-6), Optimizer.clipScale(2, 0.5), 0);
+    }
+
     @Test void clippingScalesToTheMaximumNorm() {
         GPT m = model();
         double norm = Optimizer.gradNorm(m);
