@@ -21,6 +21,7 @@ public final class DataParallel {
     private final GPT[] replicas;          // replicas[0] is the model itself
     private final int[][] xs, ys;          // (rows of shard i · T) token and target copies
     private final double[] losses;         // per shard, of the current call
+    private final long[] counts;           // per shard, positions with a target (≥ 0) in the current call
     private final Shard body = new Shard();
 
     /** shards ≥ 1; 1 means every call goes straight to the model. */
@@ -33,6 +34,7 @@ public final class DataParallel {
         xs = new int[shards][];
         ys = new int[shards][];
         losses = new double[shards];
+        counts = new long[shards];
     }
 
     public int shards() { return replicas.length; }
@@ -55,9 +57,9 @@ public final class DataParallel {
         long total = 0;
         boolean everyShardCounts = true;
         for (int i = 0; i < s; i++) {
-            long c = counted(y, rows(i, s, B) * T, rows(i + 1, s, B) * T);
-            total += c;
-            everyShardCounts &= c > 0;
+            counts[i] = counted(y, rows(i, s, B) * T, rows(i + 1, s, B) * T);
+            total += counts[i];
+            everyShardCounts &= counts[i] > 0;
         }
         if (s == 1 || !everyShardCounts) {           // nothing to split, or a shard without a loss to average
             if (!train) return model.loss(x, y, B, T);
@@ -72,14 +74,10 @@ public final class DataParallel {
             Parallel.forEach(s, b);
         } finally {
             b.x = b.y = null;
-            model.setGradScale(1);
-            model.setDropout(dropout, seed, 0);
+            if (train) { model.setGradScale(1); model.setDropout(dropout, seed, 0); }   // replica 0 is a plain model again
         }
         double loss = 0;
-        for (int i = 0; i < s; i++) {
-            int r0 = rows(i, s, B), r1 = rows(i + 1, s, B);
-            loss += losses[i] * counted(y, r0 * T, r1 * T) / total;
-        }
+        for (int i = 0; i < s; i++) loss += losses[i] * counts[i] / total;
         if (train)   // the all-reduce: replica 0 is the model, whose buffer already holds its share
             for (int i = 1; i < s; i++) model.k.accumulate(model.grads(), replicas[i].grads(), model.grads().size);
         return loss;
@@ -111,7 +109,7 @@ public final class DataParallel {
             if (!train) { losses[i] = r.loss(xs[i], ys[i], rows, T); return; }
             if (i > 0) r.zeroGrad();
             r.setDropout(dropout, seed, (long) r0 * T);
-            r.setGradScale((double) counted(ys[i], 0, n) / total);
+            r.setGradScale((double) counts[i] / total);
             losses[i] = r.forward(xs[i], ys[i], rows, T);
             r.backward();
         }

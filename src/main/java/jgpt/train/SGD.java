@@ -31,7 +31,7 @@ public final class SGD implements Optimizer {
         boolean first = t == 0;
         t++;
         var gv = model.gradViews();
-        if (gradScale != 1) k.scale(model.grads(), gradScale, model.grads().size);
+        if (gradScale != 1) k.scale(model.grads(), gradScale, model.grads().size);   // not folded: SGD's passes are cheap
         for (int i = 0; i < decay.length; i++) {
             Tensor w = model.w.get(i), g = gv.get(i);
             if (decay[i] && weightDecay != 0) k.scaleAdd(g, w, weightDecay, g.size);   // g += wd·w
