@@ -598,6 +598,25 @@ public class FastKernels extends NaiveKernels {
         return t;
     }
 
+    /** A row of attention scores: softmax of scale·x[0..t], zeros in (t, len) (the causal mask). */
+    static void causalSoftmax(float[] x, int r, int t, int len, float scale) {
+        int n = t + 1;
+        int cv = n / L * L, c = 0;
+        float max = rowMax(x, r, n) * scale;
+        FloatVector acc = FloatVector.zero(S);
+        for (; c < cv; c += L) {
+            FloatVector e = FloatVector.fromArray(S, x, r + c).mul(scale).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, r + c);
+            acc = e.add(acc);
+        }
+        float sum = Gemm.sum(acc);
+        for (; c < n; c++) { float e = (float) Math.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
+        float inv = 1f / sum;
+        for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
+        for (; c < n; c++) x[r + c] *= inv;
+        java.util.Arrays.fill(x, r + n, r + len, 0f);
+    }
+
     static float rowMax(float[] x, int r, int n) {
         int cv = n / L * L, c = 0;
         float max = Float.NEGATIVE_INFINITY;
@@ -759,25 +778,6 @@ public class FastKernels extends NaiveKernels {
                 Gemm.packAN(pa, 0, att, ar, T, 0, t1, 0, m);
                 Gemm.panels(out, outO + row0 + t0 * C, C, pa, t1, 0, vp, T, 0, m, t1, hs, false, edge);
             }
-        }
-
-        /** A row of scores: softmax of scale·x[0..t], zeros in (t, len). */
-        private void causalSoftmax(float[] x, int r, int t, int len, float scale) {
-            int n = t + 1;
-            int cv = n / L * L, c = 0;
-            float max = rowMax(x, r, n) * scale;
-            FloatVector acc = FloatVector.zero(S);
-            for (; c < cv; c += L) {
-                FloatVector e = FloatVector.fromArray(S, x, r + c).mul(scale).sub(max).lanewise(VectorOperators.EXP);
-                e.intoArray(x, r + c);
-                acc = e.add(acc);
-            }
-            float sum = Gemm.sum(acc);
-            for (; c < n; c++) { float e = (float) Math.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
-            float inv = 1f / sum;
-            for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
-            for (; c < n; c++) x[r + c] *= inv;
-            java.util.Arrays.fill(x, r + n, r + len, 0f);
         }
 
         private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s, AttScratch w) {
