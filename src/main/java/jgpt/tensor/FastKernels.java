@@ -120,9 +120,11 @@ public class FastKernels extends NaiveKernels {
     }
 
     @Override public synchronized void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1,
-                                             double beta2, double eps, double weightDecay, double bc1, double bc2, double gradScale) {
-        if (!f32(w, g, m, v)) { super.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale); return; }
+                                             double beta2, double eps, double weightDecay, double bc1, double bc2, double gradScale,
+                                             boolean zeroGrad) {
+        if (!f32(w, g, m, v)) { super.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale, zeroGrad); return; }
         Elementwise e = ew;
+        e.zeroGrad = zeroGrad;
         e.gradScale = (float) gradScale;
         e.b1 = (float) beta1; e.b2 = (float) beta2;
         e.stepSize = (float) (lr / bc1);
@@ -155,6 +157,7 @@ public class FastKernels extends NaiveKernels {
         float[] o, a, b, m, v;
         int oo, ao, bo, mo, vo;
         float s, b1, b2, stepSize, rsqrtBc2, eps, decay, gradScale;
+        boolean zeroGrad;
 
         @Override public void run(int start, int end, int worker) {
             switch (op) {
@@ -268,12 +271,15 @@ public class FastKernels extends NaiveKernels {
             for (; i < i1; i++) if (b[bo + i] > 0) o[oo + i] += a[ao + i];
         }
 
-        /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update). */
+        /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update); g left zero if zeroGrad. */
         private void adamw(int i0, int i1) {
             float c1 = 1 - b1, c2 = 1 - b2, gs = gradScale;
+            boolean zero = zeroGrad;
+            FloatVector zeros = FloatVector.zero(S);
             int i = i0, iv = i0 + (i1 - i0) / L * L;
             for (; i < iv; i += L) {
                 FloatVector g = FloatVector.fromArray(S, a, ao + i).mul(gs);
+                if (zero) zeros.intoArray(a, ao + i);
                 FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(b1).add(g.mul(c1));
                 FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(b2).add(g.mul(g).mul(c2));
                 mi.intoArray(m, mo + i);
@@ -284,6 +290,7 @@ public class FastKernels extends NaiveKernels {
             }
             for (; i < i1; i++) {
                 float g = gs * a[ao + i];
+                if (zero) a[ao + i] = 0f;
                 float mi = b1 * m[mo + i] + c1 * g;
                 float vi = b2 * v[vo + i] + c2 * g * g;
                 m[mo + i] = mi;

@@ -97,7 +97,13 @@ public interface Kernels {
      * One Adam/AdamW step on n elements with g = gradScale · (the gradient buffer; a clip folded in, the
      * buffer itself is not changed): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
      * w −= lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), where bc1 = 1−β1^t, bc2 = 1−β2^t (PyTorch's order: decay first).
+     * With zeroGrad the gradient buffer is left zero, so the next step needs no zeroing pass of its own.
      */
     void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
-               double eps, double weightDecay, double bc1, double bc2, double gradScale);
+               double eps, double weightDecay, double bc1, double bc2, double gradScale, boolean zeroGrad);
+
+    default void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
+                       double eps, double weightDecay, double bc1, double bc2, double gradScale) {
+        adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale, false);
+    }
 }

@@ -288,9 +288,10 @@ public class NaiveKernels implements Kernels {
     // ---- optimizer --------------------------------------------------------------------------------------
 
     @Override public void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
-                                double eps, double weightDecay, double bc1, double bc2, double gradScale) {
+                                double eps, double weightDecay, double bc1, double bc2, double gradScale, boolean zeroGrad) {
         for (int i = 0; i < n; i++) {
             double gi = gradScale * g.get(i);
+            if (zeroGrad) g.set(i, 0);
             double mi = beta1 * m.get(i) + (1 - beta1) * gi;
             double vi = beta2 * v.get(i) + (1 - beta2) * gi * gi;
             m.set(i, mi);

@@ -101,7 +101,7 @@ public final class TimedKernels implements Kernels {
         long t = System.nanoTime(); k.scaleAdd(dst, src, s, n); add(Kind.ELEMENTWISE, t);
     }
     @Override public void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
-                                double eps, double weightDecay, double bc1, double bc2, double gradScale) {
-        long t = System.nanoTime(); k.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale); add(Kind.OPTIMIZER, t);
+                                double eps, double weightDecay, double bc1, double bc2, double gradScale, boolean zeroGrad) {
+        long t = System.nanoTime(); k.adamw(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale, zeroGrad); add(Kind.OPTIMIZER, t);
     }
 }

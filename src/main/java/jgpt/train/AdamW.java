@@ -33,7 +33,11 @@ public final class AdamW implements Optimizer {
         this.decay = Optimizer.decayMask(model);
     }
 
-    @Override public void step(double lr, double gradScale) {
+    @Override public void step(double lr, double gradScale) { update(lr, gradScale, false); }
+
+    @Override public boolean stepAndZeroGrads(double lr, double gradScale) { update(lr, gradScale, true); return true; }
+
+    private void update(double lr, double gradScale, boolean zeroGrads) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         var k = model.k;
@@ -48,7 +52,7 @@ public final class AdamW implements Optimizer {
                 wd = 0;
                 gs = 1;
             }
-            k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2, gs);
+            k.adamw(w, g, mv.get(i), vv.get(i), w.size, lr, beta1, beta2, eps, wd, bc1, bc2, gs, zeroGrads);
         }
     }
 

@@ -17,6 +17,11 @@ public interface Optimizer {
      * update's own pass instead of a pass that rescales the buffer).
      */
     void step(double lr, double gradScale);
+    /**
+     * As {@link #step(double, double)}; returns true if the gradient buffer was left zero on the way (AdamW
+     * writes the zeros in its own pass), so the next step may skip {@code model.zeroGrad()}.
+     */
+    default boolean stepAndZeroGrads(double lr, double gradScale) { step(lr, gradScale); return false; }
     /** Updates applied so far. */
     long steps();
     void setSteps(long steps);

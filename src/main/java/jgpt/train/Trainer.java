@@ -83,7 +83,8 @@ public final class Trainer {
 
     /** Forward + backward over gradAccum micro-batches; leaves the mean gradient in model.grads(); returns the mean loss. */
     public double computeGradients() {
-        model.zeroGrad();
+        if (!gradsZero) model.zeroGrad();
+        gradsZero = false;
         double loss = 0;
         for (int micro = 0; micro < tc.gradAccum(); micro++) {
             train.next(x, y);
@@ -107,6 +108,9 @@ public final class Trainer {
         return sum / tc.evalBatches();
     }
 
+    /** True while model.grads() is known to be zero (the optimizer's last pass left it so). */
+    private boolean gradsZero;
+
     /** Runs from the current step to tc.steps; returns the last training loss. */
     public double run() {
         ObjectMapper json = new ObjectMapper();
@@ -121,7 +125,7 @@ public final class Trainer {
                 double lr = schedule.at(step);
                 double loss = computeGradients();
                 double norm = Optimizer.gradNorm(model);
-                opt.step(lr, Optimizer.clipScale(norm, tc.clip()));
+                gradsZero = opt.stepAndZeroGrads(lr, Optimizer.clipScale(norm, tc.clip()));
                 double sec = (System.nanoTime() - t0) / 1e9;
                 step++;
                 lastLoss = loss;

@@ -265,6 +265,16 @@ class FastKernelsTest {
             close("adamw w " + n, wR, w);
             close("adamw m " + n, mR, m);
             close("adamw v " + n, vR, v);
+            // the same step again, zeroing the gradient on the way: same update, g left all zero
+            Tensor gR = dbl(g);
+            naive.adamw(wR, gR, mR, vR, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2, gs, true);
+            fast.adamw(w, g, m, v, n, 1e-3, 0.9, 0.95, 1e-8, 0.1, bc1, bc2, gs, true);
+            close("adamw+zero w " + n, wR, w);
+            close("adamw+zero m " + n, mR, m);
+            for (int i = 0; i < n; i++) {
+                assertEquals(0, g.get(i), 0, "fast gradient " + i + " of " + n + " zeroed");
+                assertEquals(0, gR.get(i), 0, "naive gradient " + i + " of " + n + " zeroed");
+            }
         }
     }
 

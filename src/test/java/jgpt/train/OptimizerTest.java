@@ -82,6 +82,21 @@ class OptimizerTest {
         assertEquals(0.5 / (2 + 1e-6), Optimizer.clipScale(2, 0.5), 0);
     }
 
+    @Test void stepAndZeroGradsEqualsAStepThenZeroing() {
+        for (String name : new String[] {"adamw", "adam", "sgd"}) {
+            GPT a = model(), b = model();
+            Optimizer oa = Optimizer.create(name, a, 0.9, 0.99, 1e-8, 0.1, 0.9);
+            Optimizer ob = Optimizer.create(name, b, 0.9, 0.99, 1e-8, 0.1, 0.9);
+            double scale = Optimizer.clipScale(Optimizer.gradNorm(a), 0.5);
+            oa.step(1e-2, scale);
+            boolean zeroed = ob.stepAndZeroGrads(1e-2, scale);
+            assertEquals(!name.equals("sgd"), zeroed, name + ": only the Adam family folds the zeroing in");
+            for (int i = 0; i < a.params.size; i++) assertEquals(a.params.get(i), b.params.get(i), 0, name + " parameter " + i);
+            if (zeroed) for (int i = 0; i < b.grads().size; i++) assertEquals(0, b.grads().get(i), 0, name + " gradient " + i);
+            else assertEquals(Optimizer.gradNorm(a), Optimizer.gradNorm(b), 0, name + " leaves the gradients");
+        }
+    }
+
     @Test void clippingScalesToTheMaximumNorm() {
         GPT m = model();
         double norm = Optimizer.gradNorm(m);
