@@ -94,8 +94,8 @@ public interface Kernels {
 
     // ---- optimizer -------------------------------------------------------------------------------
     /**
-     * One Adam/AdamW step on n elements with g = gradScale · (the gradient buffer; a clip folded in, the
-     * buffer itself is not changed): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+     * One Adam/AdamW step on n elements with g = gradScale · (the gradient buffer: a clip folded in, the
+     * buffer itself is not rescaled): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
      * w −= lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), where bc1 = 1−β1^t, bc2 = 1−β2^t (PyTorch's order: decay first).
      * With zeroGrad the gradient buffer is left zero, so the next step needs no zeroing pass of its own.
      */

@@ -35,6 +35,7 @@ public final class Trainer {
     private volatile boolean stopRequested;
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
     private DataParallel dp;                     // how each batch is split over replicas (1 shard: not at all)
+    private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
@@ -107,9 +108,6 @@ public final class Trainer {
         }
         return sum / tc.evalBatches();
     }
-
-    /** True while model.grads() is known to be zero (the optimizer's last pass left it so). */
-    private boolean gradsZero;
 
     /** Runs from the current step to tc.steps; returns the last training loss. */
     public double run() {
