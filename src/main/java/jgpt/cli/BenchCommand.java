@@ -138,13 +138,27 @@ public final class BenchCommand implements Callable<Integer> {
             decode(gen, greedy, genTokens);
             ga = mx.getTotalThreadAllocatedBytes() - a0;
         }
-        double[] gens = new double[3];
-        for (int i = 0; i < gens.length; i++) gens[i] = decode(gen, greedy, genTokens);
-        Arrays.sort(gens);
-        double genTps = gens[1];
+        double rssMb = peakRssMb();                     // before the bandwidth probe allocates its own array
+        // Each generation run is paired with a bandwidth probe right after it: the machine's bandwidth moves
+        // by half from one minute to the next here, so a bound measured at another time says little.
         long bytesPerToken = Generator.weightBytesPerToken(model);
-        double rssMb = peakRssMb();                     // before the bandwidth probe allocates its own arrays
-        double bandwidth = readBandwidth(), genBound = bandwidth / bytesPerToken;
+        BandwidthProbe probe = new BandwidthProbe();
+        if (timed != null) timed.reset();
+        double[] gens = new double[3], bws = new double[3], ofBound = new double[3];
+        long genNanos = 0;
+        for (int i = 0; i < gens.length; i++) {
+            long g0 = System.nanoTime();
+            gens[i] = decode(gen, greedy, genTokens);
+            genNanos += System.nanoTime() - g0;
+            bws[i] = probe.bytesPerSecond();
+            ofBound[i] = gens[i] / (bws[i] / bytesPerToken);
+        }
+        long[] genKindNanos = new long[TimedKernels.Kind.values().length];
+        if (timed != null) for (TimedKernels.Kind kind : TimedKernels.Kind.values()) genKindNanos[kind.ordinal()] = timed.nanos(kind);
+        Arrays.sort(gens);
+        Arrays.sort(bws);
+        Arrays.sort(ofBound);
+        double genTps = gens[1], bandwidth = bws[1], genBound = bandwidth / bytesPerToken, genOfBound = ofBound[1];
 
         // ---- FLOPs (the peer's formula: attention and matmuls, no LayerNorm/softmax), MFU, memory
         double fwdFlopsPerToken = jgpt.train.Trainer.flopsPerTokenForward(cfg, block);
@@ -165,7 +179,8 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("forward  %.1f ms median; %.0f tokens/s (logits and loss)%n", median(fms), fwdTps);
         System.out.printf("generate %.1f tokens/s (batch 1, %d new tokens, KV cache; median of 3)%n", genTps, genTokens);
         System.out.printf("         bound %.1f tokens/s = %.1f GB/s read bandwidth / %,d weight bytes per token: %.0f%% of it%n",
-                genBound, bandwidth / 1e9, bytesPerToken, 100 * genTps / genBound);
+                genBound, bandwidth / 1e9, bytesPerToken, 100 * genOfBound);
+        System.out.printf("         (medians; the bandwidth is probed right after each generation run, and the %% is the median of the pairs)%n");
         System.out.printf("flops    %.3g per token forward, %.3g training; achieved %.1f GFLOP/s%n", fwdFlopsPerToken, trainFlopsPerToken, achieved);
         System.out.printf("mfu      %.1f%% of %.1f GFLOP/s (%s)%n", 100 * mfu, peakG,
                 peakMeasured ? "measured: 1536³ matmul, " + threads + " thread" + (threads == 1 ? "" : "s") + ", better of before/after" : "given with --peak");
@@ -174,6 +189,9 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode prof = new ObjectMapper().createObjectNode();
         if (timed != null) {
             System.out.printf("profile  where a training step's time goes (mean of %d timed steps, %.1f ms/step):%n", steps, totalMs / steps);
+            if (dp.shards() > 1)
+                System.out.printf("         (the kernels of replica 0 of %d; the others run theirs at the same time, so waiting for%n"
+                        + "         them counts as outside kernels; the all-reduce is in residual adds)%n", dp.shards());
             double inKernels = 0;
             for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
                 double msPer = kindNanos[kind.ordinal()] / 1e6 / steps;
@@ -185,6 +203,24 @@ public final class BenchCommand implements Callable<Integer> {
             double rest = totalMs / steps - inKernels;
             prof.put("outside_kernels", rest);
             System.out.printf("         %-44s %9.2f ms %5.1f%%%n", "outside kernels (embedding, copies, zeroing)", rest, 100 * rest * steps / totalMs);
+            // generation: the mat-vecs read every weight once per token, so their own rate says how close
+            // to the bandwidth bound they run; the rest is what decoding spends besides reading weights
+            long genTokensRun = (long) gens.length * genTokens;
+            double tokMs = genNanos / 1e6 / genTokensRun;
+            System.out.printf("profile  where a generated token's time goes (%d tokens, %.3f ms/token):%n", genTokensRun, tokMs);
+            ObjectNode gprof = prof.putObject("generate_ms_per_token");
+            double genIn = 0;
+            for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
+                double msPer = genKindNanos[kind.ordinal()] / 1e6 / genTokensRun;
+                genIn += msPer;
+                if (msPer == 0) continue;
+                gprof.put(kind.name().toLowerCase(), msPer);
+                String extra = kind == TimedKernels.Kind.MATMUL
+                        ? String.format("  (%.1f GB/s of weights)", bytesPerToken / (msPer / 1e3) / 1e9) : "";
+                System.out.printf("         %-44s %9.3f ms %5.1f%%%s%n", kind.label, msPer, 100 * msPer / tokMs, extra);
+            }
+            gprof.put("outside_kernels", tokMs - genIn);
+            System.out.printf("         %-44s %9.3f ms %5.1f%%%n", "outside kernels (embedding, sampling, copies)", tokMs - genIn, 100 * (tokMs - genIn) / tokMs);
         }
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -196,8 +232,8 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("achieved_gflops", achieved).put("peak_gflops", peakG).put("peak_measured", peakMeasured).put("mfu", mfu);
             o.put("peak_rss_mb", rssMb).put("alloc_bytes_per_step", allocBytes / steps).put("gc_during_steps", gcs);
             o.put("warmup_steps", warmed).put("warm", stepAlloc <= WARM_ALLOC);
-            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
-                    .put("weight_bytes_per_token", bytesPerToken);
+            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("generate_of_bound", genOfBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
+                    .put("weight_bytes_per_token", bytesPerToken).put("generate_of_bound", genOfBound);
             if (timed != null) o.set("profile_ms_per_step", prof);
             System.out.println(new ObjectMapper().writeValueAsString(o));
         }
@@ -237,18 +273,26 @@ public final class BenchCommand implements Callable<Integer> {
      * Read bandwidth in bytes/s: a vectorised sum of squares over 256 MB on all pool threads, best of a few.
      * Decoding one token reads every weight once, so this over the weight bytes bounds generation.
      */
-    static double readBandwidth() {
-        int n = 64 << 20;                               // 256 MB of floats: far beyond the caches
-        Tensor t = Tensor.wrap("bandwidth probe", new float[n], n);
-        t.fill(1);
-        Kernels k = new jgpt.tensor.FastKernels();
-        double best = 0;
-        for (int rep = 0; rep < 7; rep++) {
-            long t0 = System.nanoTime();
-            k.sumSquares(t, n);
-            if (rep >= 2) best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
+    static final class BandwidthProbe {
+        private final int n = 64 << 20;                 // 256 MB of floats: far beyond the caches
+        private final Tensor t = Tensor.wrap("bandwidth probe", new float[n], n);
+        private final Kernels k = new jgpt.tensor.FastKernels();
+
+        BandwidthProbe() {
+            t.fill(1);
+            for (int rep = 0; rep < 2; rep++) k.sumSquares(t, n);    // compiled, and the pages touched
         }
-        return best;
+
+        /** Best of three passes now. */
+        double bytesPerSecond() {
+            double best = 0;
+            for (int rep = 0; rep < 3; rep++) {
+                long t0 = System.nanoTime();
+                k.sumSquares(t, n);
+                best = Math.max(best, 4.0 * n / ((System.nanoTime() - t0) / 1e9));
+            }
+            return best;
+        }
     }
 
     private static long gcCount() {

@@ -765,6 +765,12 @@ public class FastKernels extends NaiveKernels {
             int hs = C / H, S = pos0 + T, col = h * hs;
             int a0 = attO + h * T * S;
             float scale = (float) (1.0 / Math.sqrt(hs));
+            if (T == 1) {        // decoding: two mat-vecs straight off the cache rows, nothing to pack
+                Gemm.vecMatT(att, a0, q, qO + col, k, kO + col, C, hs, S, false);
+                causalSoftmax(att, a0, pos0, S, scale);
+                Gemm.vecMat(out, outO + col, att, a0, v, vO + col, C, S, hs, false);
+                return;
+            }
             Gemm.serial(att, a0, S, q, qO + col, C, false, k, kO + col, C, true, T, hs, S, false, s);
             for (int i = 0; i < T; i++) causalSoftmax(att, a0 + i * S, pos0 + i, S, scale);
             Gemm.serial(out, outO + col, C, att, a0, S, false, v, vO + col, C, false, T, S, hs, false, s);

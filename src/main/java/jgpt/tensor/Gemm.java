@@ -36,6 +36,10 @@ final class Gemm {
         final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR], strip = new float[MC * NR];
     }
 
+    /** Matrix-vector products with B row-major split over K in blocks of VEC_KC rows (see {@link #gemm}); false: over N. */
+    static boolean splitK = Boolean.parseBoolean(System.getProperty("jgpt.gemm.vecSplitK", "true"));
+    static final int VEC_KC = roundUp(Integer.getInteger("jgpt.gemm.vecKc", 128), 4);
+
     /** Largest operand (floats) packed once for all rectangles; beyond it each rectangle packs its own. */
     static final int SHARE_LIMIT = 1 << 20;
 
@@ -43,6 +47,7 @@ final class Gemm {
     private final Task task = new Task();
     private final Prepack prepack = new Prepack();
     private float[] sharedA = new float[0], sharedB = new float[0];   // whole packed A (mPad·K), B (nPad·K)
+    private float[][] partials = new float[0][];                      // per task: a K-split mat-vec's share (N)
 
     static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
@@ -80,14 +85,31 @@ final class Gemm {
         // Two tasks per thread on big products, so a thread whose core is taken by another process hands
         // work over; one per thread on small ones, where packing the shared operand again costs more.
         int want = flops < PARALLEL_FLOPS || threads == 1 ? 1 : flops < 64 * PARALLEL_FLOPS ? threads : 2 * threads;
+        t.splitK = false;
         if (M == 1) {
-            // a matrix-vector product (generation): stream B once, no packing; split its columns
+            // a matrix-vector product (generation): stream B once, no packing. Bᵀ stored (N, K): split its
+            // rows, one contiguous block of memory per task. B row-major (K, N): split its rows too (K), each
+            // task into its own partial sum of the output, added up afterwards: splitting the columns instead
+            // would have every task read a short piece of every row, which the prefetchers follow poorly.
             t.vector = true;
-            int blocks = Math.max(1, Math.min(want, N / (4 * L)));
             t.gm = 1;
             t.stepM = 1;
-            t.stepN = roundUp((N + blocks - 1) / blocks, L);
-            t.gn = (N + t.stepN - 1) / t.stepN;
+            if (!transB && splitK && K > VEC_KC) {
+                // fixed blocks of rows, whatever the thread count: the sum's order and so its bits depend
+                // on K alone; small blocks, so that 2 or 3 threads get equal shares
+                t.splitK = true;
+                t.stepN = N;
+                t.stepK = VEC_KC;
+                t.gn = (K + t.stepK - 1) / t.stepK;
+                if (partials.length < t.gn || partials[0].length < N) {
+                    int n = Math.max(N, partials.length > 0 ? partials[0].length : 0);
+                    partials = new float[Math.max(t.gn, partials.length)][n];
+                }
+            } else {
+                int blocks = Math.max(1, Math.min(want, N / (4 * L)));
+                t.stepN = roundUp((N + blocks - 1) / blocks, L);
+                t.gn = (N + t.stepN - 1) / t.stepN;
+            }
         } else {
             // A gm × gn grid of rectangles: each packs its rows of A once per column block and its columns
             // of B once per row block, so choose the grid that packs least, ∝ gn·M + gm·N.
@@ -123,7 +145,9 @@ final class Gemm {
                 prepack.bTasks = t.shareB ? Math.min(threads, t.nPad / NR) : 0;
                 Parallel.forEach(prepack.aTasks + prepack.bTasks, prepack);
             }
-            Parallel.forEach(tasks, t);
+            if (t.splitK && want == 1) for (int i = 0; i < tasks; i++) t.run(i, 0);   // small: not worth waking the pool
+            else Parallel.forEach(tasks, t);
+            if (t.splitK) addPartials(c, co, N, tasks, accumulate);
         } finally {
             t.c = t.a = t.b = null;
         }
@@ -131,10 +155,15 @@ final class Gemm {
 
     private final class Task implements Parallel.Body {
         float[] c, a, b;
-        int co, ao, bo, lda, ldb, M, K, N, gm, gn, stepM, stepN, mPad, nPad;
-        boolean transA, transB, accumulate, vector, shareA, shareB;
+        int co, ao, bo, lda, ldb, M, K, N, gm, gn, stepM, stepN, stepK, mPad, nPad;
+        boolean transA, transB, accumulate, vector, shareA, shareB, splitK;
 
         @Override public void run(int task, int worker) {
+            if (splitK) {
+                int k0 = task * stepK, k1 = Math.min(K, k0 + stepK);
+                vecMat(partials[task], 0, a, ao + k0, b, bo + k0 * ldb, ldb, k1 - k0, N, false);
+                return;
+            }
             int i0 = (task / gn) * stepM, i1 = Math.min(M, i0 + stepM);
             int j0 = (task % gn) * stepN, j1 = Math.min(N, j0 + stepN);
             if (vector) {
@@ -191,6 +220,19 @@ final class Gemm {
             return;
         }
         blocked(c, co, ldc, a, ao, lda, transA, b, bo, ldb, transB, M, K, N, accumulate, s);
+    }
+
+    /** c[0..n) (+)= Σ of the first `tasks` partial outputs of a K-split matrix-vector product. */
+    private void addPartials(float[] c, int co, int n, int tasks, boolean accumulate) {
+        // one pass per partial, so no vector is carried around a loop or merged through a branch (see sum)
+        for (int t = 0; t < tasks; t++) {
+            float[] p = partials[t];
+            boolean add = accumulate || t > 0;
+            int j = 0, nv = n - n % L;
+            if (add) for (; j < nv; j += L) FloatVector.fromArray(S, c, co + j).add(FloatVector.fromArray(S, p, j)).intoArray(c, co + j);
+            else for (; j < nv; j += L) FloatVector.fromArray(S, p, j).intoArray(c, co + j);
+            for (; j < n; j++) c[co + j] = add ? c[co + j] + p[j] : p[j];
+        }
     }
 
     /**

@@ -65,7 +65,8 @@ class FastKernelsTest {
     static final int[][] SHAPES = {   // M, K, N
             {1, 1, 1}, {1, 37, 53}, {1, 300, 7}, {5, 1, 9}, {7, 13, 1}, {3, 17, 19}, {4, 16, 16},
             {33, 65, 47}, {67, 129, 301}, {301, 129, 67}, {130, 270, 9}, {2, 515, 3}, {1, 257, 4099},
-            {45, 300, 200}, {200, 300, 45}};   // the last two: operands packed once, K over two KC blocks
+            {45, 300, 200}, {200, 300, 45},    // these two: operands packed once, K over two KC blocks
+            {1, 1031, 613}, {1, 129, 9}};      // mat-vecs whose rows go in K blocks (partial sums), 9 of them and 2
 
     @ParameterizedTest(name = "layout {0}")
     @ValueSource(strings = {"NN", "NT", "TN"})
@@ -86,17 +87,22 @@ class FastKernelsTest {
     }
 
     @Test void matmulSingleThreadMatchesParallel() {
-        int M = 97, K = 211, N = 133;
-        Tensor a = rand("a", M * K, 1), b = rand("b", K * N, 1), par = zerosF("par", M * N), ser = zerosF("ser", M * N);
-        fast.matmulNT(par, a, b, M, K, N, false);
-        Parallel.setThreads(1);
-        try {
-            fast.matmulNT(ser, a, b, M, K, N, false);
-        } finally {
-            Parallel.setThreads(3);
+        // NT: each C element is one dot product in the same order, so the split must not change a bit.
+        // NN with M = 1 (a decoding mat-vec): K goes in fixed blocks of rows whatever the thread count, so
+        // the partial sums and their order, and the bits, are the same on 1 thread and on 3.
+        for (int[] s : new int[][] {{97, 211, 133, 1}, {1, 1031, 613, 0}, {1, 3072, 768, 0}}) {
+            int M = s[0], K = s[1], N = s[2];
+            boolean nt = s[3] == 1;
+            Tensor a = rand("a", M * K, 1), b = rand("b", K * N, 1), par = zerosF("par", M * N), ser = zerosF("ser", M * N);
+            if (nt) fast.matmulNT(par, a, b, M, K, N, false); else fast.matmul(par, a, b, M, K, N, false);
+            Parallel.setThreads(1);
+            try {
+                if (nt) fast.matmulNT(ser, a, b, M, K, N, false); else fast.matmul(ser, a, b, M, K, N, false);
+            } finally {
+                Parallel.setThreads(3);
+            }
+            for (int i = 0; i < par.size; i++) assertEquals(ser.get(i), par.get(i), 0.0, M + "x" + K + "x" + N + " element " + i);
         }
-        // each C element is one dot product in the same order, so the split must not change a bit
-        for (int i = 0; i < par.size; i++) assertEquals(ser.get(i), par.get(i), 0.0, "element " + i);
     }
 
     // -------------------------------------------------------------------------------------- row ops
