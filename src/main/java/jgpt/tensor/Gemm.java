@@ -95,11 +95,13 @@ final class Gemm {
             t.gm = 1;
             t.stepM = 1;
             if (!transB && splitK && K > VEC_KC) {
-                // fixed blocks of rows, whatever the thread count: the sum's order and so its bits depend
-                // on K alone; small blocks, so that 2 or 3 threads get equal shares
+                // Blocks of about VEC_KC rows, a multiple of 6 of them so that 2, 3 or 6 threads get equal
+                // shares; chosen from K alone, whatever the thread count, so the order of the sum and with
+                // it the bits do not depend on the threads.
                 t.splitK = true;
                 t.stepN = N;
-                t.stepK = VEC_KC;
+                int blocks = roundUp((K + VEC_KC - 1) / VEC_KC, 6);
+                t.stepK = roundUp((K + blocks - 1) / blocks, 4);
                 t.gn = (K + t.stepK - 1) / t.stepK;
                 if (partials.length < t.gn || partials[0].length < N) {
                     int n = Math.max(N, partials.length > 0 ? partials[0].length : 0);
