@@ -66,7 +66,8 @@ class FastKernelsTest {
             {1, 1, 1}, {1, 37, 53}, {1, 300, 7}, {5, 1, 9}, {7, 13, 1}, {3, 17, 19}, {4, 16, 16},
             {33, 65, 47}, {67, 129, 301}, {301, 129, 67}, {130, 270, 9}, {2, 515, 3}, {1, 257, 4099},
             {45, 300, 200}, {200, 300, 45},    // these two: operands packed once, K over two KC blocks
-            {1, 1031, 613}, {1, 129, 9}};      // mat-vecs whose rows go in K blocks (partial sums), 9 of them and 2
+            {1, 1031, 613}, {1, 129, 9},       // mat-vecs whose rows go in K blocks (partial sums), 12 of them and 6
+            {1, 203, 1543}};                   // one whose rows go eight per sweep (wide), with tails in k and j
 
     @ParameterizedTest(name = "layout {0}")
     @ValueSource(strings = {"NN", "NT", "TN"})
