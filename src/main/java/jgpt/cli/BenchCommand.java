@@ -192,35 +192,14 @@ public final class BenchCommand implements Callable<Integer> {
             if (dp.shards() > 1)
                 System.out.printf("         (the kernels of replica 0 of %d; the others run theirs at the same time, so waiting for%n"
                         + "         them counts as outside kernels; the all-reduce is in residual adds)%n", dp.shards());
-            double inKernels = 0;
-            for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
-                double msPer = kindNanos[kind.ordinal()] / 1e6 / steps;
-                inKernels += msPer;
-                if (msPer == 0) continue;
-                prof.put(kind.name().toLowerCase(), msPer);
-                System.out.printf("         %-44s %9.2f ms %5.1f%%%n", kind.label, msPer, 100 * msPer * steps / totalMs);
-            }
-            double rest = totalMs / steps - inKernels;
-            prof.put("outside_kernels", rest);
-            System.out.printf("         %-44s %9.2f ms %5.1f%%%n", "outside kernels (embedding, copies, zeroing)", rest, 100 * rest * steps / totalMs);
+            printKinds(prof, kindNanos, steps, totalMs / steps, "outside kernels (embedding, copies, zeroing)", 0);
             // generation: the mat-vecs read every weight once per token, so their own rate says how close
             // to the bandwidth bound they run; the rest is what decoding spends besides reading weights
             long genTokensRun = (long) gens.length * genTokens;
             double tokMs = genNanos / 1e6 / genTokensRun;
             System.out.printf("profile  where a generated token's time goes (%d tokens, %.3f ms/token):%n", genTokensRun, tokMs);
-            ObjectNode gprof = prof.putObject("generate_ms_per_token");
-            double genIn = 0;
-            for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
-                double msPer = genKindNanos[kind.ordinal()] / 1e6 / genTokensRun;
-                genIn += msPer;
-                if (msPer == 0) continue;
-                gprof.put(kind.name().toLowerCase(), msPer);
-                String extra = kind == TimedKernels.Kind.MATMUL
-                        ? String.format("  (%.1f GB/s of weights)", bytesPerToken / (msPer / 1e3) / 1e9) : "";
-                System.out.printf("         %-44s %9.3f ms %5.1f%%%s%n", kind.label, msPer, 100 * msPer / tokMs, extra);
-            }
-            gprof.put("outside_kernels", tokMs - genIn);
-            System.out.printf("         %-44s %9.3f ms %5.1f%%%n", "outside kernels (embedding, sampling, copies)", tokMs - genIn, 100 * (tokMs - genIn) / tokMs);
+            printKinds(prof.putObject("generate_ms_per_token"), genKindNanos, genTokensRun, tokMs,
+                    "outside kernels (embedding, sampling, copies)", bytesPerToken);
         }
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -245,6 +224,26 @@ public final class BenchCommand implements Callable<Integer> {
         if (!gradsZero) model.zeroGrad();
         dp.forwardBackward(x, y, B, T, 0, 0);
         return opt.stepAndZeroGrads(1e-4, Optimizer.clipScale(Optimizer.gradNorm(model), 1.0));
+    }
+
+    /**
+     * Prints each kind's ms per unit (a step, a token) and its share of msPerUnit, and what is left as
+     * outside kernels; records them in {@code into}. weightBytes > 0: also the GB/s the products stream.
+     */
+    private static void printKinds(ObjectNode into, long[] nanos, long units, double msPerUnit, String outside, long weightBytes) {
+        double inKernels = 0;
+        for (TimedKernels.Kind kind : TimedKernels.Kind.values()) {
+            double msPer = nanos[kind.ordinal()] / 1e6 / units;
+            inKernels += msPer;
+            if (msPer == 0) continue;
+            into.put(kind.name().toLowerCase(), msPer);
+            String extra = weightBytes > 0 && kind == TimedKernels.Kind.MATMUL
+                    ? String.format("  (%.1f GB/s of weights)", weightBytes / (msPer / 1e3) / 1e9) : "";
+            System.out.printf("         %-44s %9.3f ms %5.1f%%%s%n", kind.label, msPer, 100 * msPer / msPerUnit, extra);
+        }
+        double rest = msPerUnit - inKernels;
+        into.put("outside_kernels", rest);
+        System.out.printf("         %-44s %9.3f ms %5.1f%%%n", outside, rest, 100 * rest / msPerUnit);
     }
 
     /**
