@@ -211,7 +211,7 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("achieved_gflops", achieved).put("peak_gflops", peakG).put("peak_measured", peakMeasured).put("mfu", mfu);
             o.put("peak_rss_mb", rssMb).put("alloc_bytes_per_step", allocBytes / steps).put("gc_during_steps", gcs);
             o.put("warmup_steps", warmed).put("warm", stepAlloc <= WARM_ALLOC);
-            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("generate_of_bound", genOfBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
+            o.put("generator", "kv-cache").put("generate_bound_tokens_per_s", genBound).put("read_bandwidth_gb_s", bandwidth / 1e9)
                     .put("weight_bytes_per_token", bytesPerToken).put("generate_of_bound", genOfBound);
             if (timed != null) o.set("profile_ms_per_step", prof);
             System.out.println(new ObjectMapper().writeValueAsString(o));

@@ -36,7 +36,7 @@ final class Gemm {
         final float[] ap = new float[MC * KC], bp = new float[KC * NC], edge = new float[MR * NR], strip = new float[MC * NR];
     }
 
-    /** Matrix-vector products with B row-major split over K in blocks of VEC_KC rows (see {@link #gemm}); false: over N. */
+    /** Matrix-vector products with B row-major split over K, a multiple of 6 blocks of about VEC_KC rows (see {@link #gemm}); false: over N. */
     static boolean splitK = Boolean.parseBoolean(System.getProperty("jgpt.gemm.vecSplitK", "true"));
     static final int VEC_KC = roundUp(Integer.getInteger("jgpt.gemm.vecKc", 128), 4);
 
