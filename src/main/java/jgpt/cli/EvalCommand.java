@@ -54,7 +54,7 @@ public final class EvalCommand implements Callable<Integer> {
             int T = block == 0 ? cfg.block() : block;
             if (T > cfg.block())
                 throw new UserError("--block " + T + " is larger than the model's context of " + cfg.block()
-                        + " (of the model in " + model + ")");
+                        + (java.nio.file.Files.isDirectory(model) ? " (n_positions in " + model.resolve(ModelStore.CONFIG) + ")" : " (maxT in " + model + ")"));
             int B = batch;
             long perBatch = (long) B * T;
             if ((long) B * T > Integer.MAX_VALUE / 2) throw new UserError("--batch × --block is too large");

@@ -14,12 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * llm.c's tokenizer file (train_gpt2.py {@code write_tokenizer}, llmc/tokenizer.h): 256 little-endian int32 —
  * [0] magic 20240328, [1] version (1: GPT-2's, end-of-text 50256; 2: [3] holds the end-of-text id), [2] vocabulary
- * size — then each token as one length byte (1..255) followed by its bytes. It can only decode (it has no merge
- * rules); a file holding exactly GPT-2's tokens is read as GPT-2's tokenizer, which also encodes.
+ * size — then each token as one length byte (1..255) followed by its bytes. It has no merge rules, so it decodes but
+ * does not encode, except a vocabulary of single characters; a file holding exactly GPT-2's tokens is read as GPT-2's tokenizer.
  */
 public final class LlmcTokenizerFile {
     private LlmcTokenizerFile() {}
@@ -104,16 +106,33 @@ public final class LlmcTokenizerFile {
 
     private static UserError bad(Path file, String msg) { return new UserError(file + ": " + msg); }
 
-    /** A vocabulary known only as bytes: decodes, cannot encode. */
+    /** A vocabulary known only as bytes: decodes; encodes only when every token is one character of its own. */
     static final class Decoder implements Tokenizer {
         private final Path file;
         private final byte[][] tokens;
+        private final Map<Integer, Integer> charIds;    // code point -> id, or null when the tokens are not single characters
 
-        Decoder(Path file, byte[][] tokens) { this.file = file; this.tokens = tokens; }
+        Decoder(Path file, byte[][] tokens) {
+            this.file = file;
+            this.tokens = tokens;
+            Map<Integer, Integer> ids = new HashMap<>();
+            for (int i = 0; i < tokens.length && ids != null; i++) {
+                String s = new String(tokens[i], StandardCharsets.UTF_8);
+                boolean one = s.codePointCount(0, s.length()) == 1 && s.codePointAt(0) != 0xFFFD && Arrays.equals(s.getBytes(StandardCharsets.UTF_8), tokens[i]);
+                if (!one || ids.put(s.codePointAt(0), i) != null) ids = null;
+            }
+            this.charIds = ids;
+        }
 
         @Override public int[] encode(String text) {
-            throw new UserError("the llm.c tokenizer file " + file + " only decodes (it holds no merge rules), so text cannot be turned into tokens; "
-                    + "leave out the prompt or use a model whose tokenizer encodes");
+            if (charIds == null)
+                throw new UserError("the llm.c tokenizer file " + file + " only decodes (it holds no merge rules), so text cannot be turned into tokens; "
+                        + "leave out the prompt or use a model whose tokenizer encodes");
+            return text.codePoints().map(cp -> {
+                Integer id = charIds.get(cp);
+                if (id == null) throw new UserError("character '" + Character.toString(cp) + "' is not in the vocabulary of " + file);
+                return id;
+            }).toArray();
         }
 
         @Override public String decode(int[] ids) {
