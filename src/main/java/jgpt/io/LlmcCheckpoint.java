@@ -127,17 +127,6 @@ public final class LlmcCheckpoint {
     // reading
     // =====================================================================================================
 
-    /** Whether {@code file} is a regular file that starts with llm.c's checkpoint magic. */
-    public static boolean looksLike(Path file) {
-        if (!Files.isRegularFile(file)) return false;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            return ch.read(b, 0) == 4 && b.getInt(0) == MAGIC;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** The checked header of {@code file}. */
     public static Header header(Path file) {
         try (FileChannel ch = openChannel(file)) {

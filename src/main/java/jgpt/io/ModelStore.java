@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * Tensor names are GPT-2's, with or without the "transformer." prefix. GPT-2's Conv1D stores weights
  * (in, out) like we do, so every weight copies straight across, except the fused attention input
  * c_attn (C, 3C) whose column blocks are wq | wk | wv.
+ * <p>
+ * Where a model is read, a file instead of a directory is an llm.c checkpoint ({@link LlmcCheckpoint}).
  */
 public final class ModelStore {
     private ModelStore() {}
