@@ -1,8 +1,7 @@
 package jgpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import jgpt.io.LlmcCheckpoint;
+import jgpt.io.LlmcCheckpointTest;
 import jgpt.io.ModelStore;
 import jgpt.model.Config;
 import jgpt.model.GPT;
@@ -27,12 +26,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** convert, and every --model command on llm.c checkpoint files: the independent fixtures, round trips, hostile files. */
 class ConvertCommandTest {
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures/llmc");
+    static final Path FIXTURES = LlmcCheckpointTest.fixtures();
     @TempDir Path tmp;
 
-    static JsonNode expected() throws IOException {
-        return new ObjectMapper().readTree(FIXTURES.resolve("expected.json").toFile());
-    }
+    static JsonNode expected() throws IOException { return LlmcCheckpointTest.expected(); }
 
     static double eval(Path model, Path data, int B, int T) throws IOException {
         CliRun.Run r = CliRun.run("eval", "--model", model.toString(), "--data", data.toString(), "--batch", "" + B, "--block", "" + T,

@@ -23,11 +23,20 @@ import static org.junit.jupiter.api.Assertions.*;
  * llm.c checkpoints against files written independently of jgpt (tools/llmc_fixture.py: numpy from llm.c's layout,
  * expected losses from numpy and PyTorch float64), and the writer against them byte for byte.
  */
-class LlmcCheckpointTest {
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures/llmc");
+public class LlmcCheckpointTest {
+    static final Path FIXTURES = fixtures();
+
+    /** src/test/resources/fixtures/llmc as the test classpath holds it (made by tools/llmc_fixture.py). */
+    public static Path fixtures() {
+        try {
+            return Path.of(LlmcCheckpointTest.class.getResource("/fixtures/llmc/expected.json").toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
     @TempDir Path tmp;
 
-    static JsonNode expected() throws IOException {
+    public static JsonNode expected() throws IOException {
         return new ObjectMapper().readTree(FIXTURES.resolve("expected.json").toFile());
     }
 
