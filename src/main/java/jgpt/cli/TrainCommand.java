@@ -40,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--recipe", description = "Preset hyperparameters: shakespeare-char (nanoGPT's CPU Shakespeare config). Explicit flags override it.") String recipe;
 
     // ---- the model
-    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors).") Path init;
+    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors) or llm.c checkpoint file.") Path init;
     @Option(names = "--preset", description = "Architecture preset: ${COMPLETION-CANDIDATES}", completionCandidates = Presets.class) String preset;
     @Mixin ModelShape shape = new ModelShape();
 
@@ -202,7 +202,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (init != null) {
             Config c = ModelStore.readConfig(init);
             if (tc.block() > c.block())
-                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init.resolve(ModelStore.CONFIG)
+                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init
                         + " (n_positions " + c.block() + "): use --block " + c.block() + " or less");
             model = ModelStore.load(init, kernels);
             if (ds.tokenizer != null && ds.tokenizer.vocabSize() != model.cfg.vocab())
