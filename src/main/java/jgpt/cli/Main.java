@@ -32,7 +32,13 @@ public final class Main implements Runnable {
             c.getErr().flush();
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("jgpt: " + MemoryCheck.outOfMemory());
+            System.err.flush();
+            return 2;
+        }
     }
 
     @Override public void run() {

@@ -57,12 +57,16 @@ public final class Checkpoint {
             Safetensors.write(tmp.resolve(OPTIMIZER), items, Map.of("optimizer", opt.name(), "steps", Long.toString(opt.steps())));
             AtomicFiles.write(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
             Path cur = run.resolve(DIR), old = run.resolve(OLD);
-            deleteTree(old);
-            if (Files.exists(cur)) Files.move(cur, old, StandardCopyOption.ATOMIC_MOVE);
+            if (Files.exists(cur)) {       // without cur (a crash between the renames) old is the only complete one: keep it
+                deleteTree(old);
+                Files.move(cur, old, StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(tmp, cur, StandardCopyOption.ATOMIC_MOVE);
             deleteTree(old);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint in " + run + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            try { deleteTree(tmp); } catch (IOException ignored) { /* best effort: frees the space a full disk needs back */ }
+            if (e instanceof RuntimeException r) throw r;
+            throw new UncheckedIOException("cannot write checkpoint in " + run + ": " + e.getMessage(), (IOException) e);
         }
         saveModel(run, model, tokenizer);
     }
