@@ -81,8 +81,10 @@ final class KillTorture {
             Path logf = work.resolve("logs/" + out.getFileName() + "-" + attempt);
             Process p = jgpt.start(logf, hasCheckpoint ? resumeArgs(out) : trainArgs(v, out));
             if (k < maxKills) {
-                if (rnd.nextBoolean()) {              // wait for a checkpoint write to start, then kill inside it
-                    Path tmp = out.resolve("checkpoint.tmp");
+                if (rnd.nextBoolean()) {              // wait for a checkpoint write after a random step to start, then kill inside it
+                    Path tmp = out.resolve("checkpoint.tmp"), metrics = out.resolve("metrics.jsonl");
+                    long after = rnd.nextInt(steps);
+                    while (p.isAlive() && lines(metrics) < after) Thread.sleep(2);
                     while (p.isAlive() && !Files.exists(tmp)) Thread.onSpinWait();
                     if (rnd.nextBoolean()) TimeUnit.MICROSECONDS.sleep(rnd.nextInt(3000));
                 } else {
@@ -111,6 +113,14 @@ final class KillTorture {
         if (diff != null) {
             mismatches++;
             log.printf("  MISMATCH %s after %d kills: %s%n", out, k, diff);
+        }
+    }
+
+    static long lines(Path f) {
+        try {
+            return Files.exists(f) ? Files.readAllLines(f).size() : 0;
+        } catch (IOException e) {
+            return 0;                         // being rewritten at this moment
         }
     }
 
