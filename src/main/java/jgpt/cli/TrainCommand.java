@@ -143,6 +143,7 @@ public final class TrainCommand implements Callable<Integer> {
         DataSet ds = openData(tc);
         Config cfg = ModelStore.readConfig(Checkpoint.find(resume));
         MemoryCheck.checkTraining(cfg, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(cfg).total), tc.optimizer(), tc.dropout() > 0);
+        checkTokens(ds, cfg);      // the data may have changed since the run began
         GPT model = new GPT(cfg, jgpt.tensor.DType.F32, kernels);
         return train(model, ds, tc, resume, true);
     }
@@ -220,9 +221,17 @@ public final class TrainCommand implements Callable<Integer> {
             MemoryCheck.checkTraining(cfg, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(cfg).total), tc.optimizer(), tc.dropout() > 0);
             model = new GPT(cfg, jgpt.tensor.DType.F32, kernels).initGpt2(tc.seed());
         }
-        if (ds.train.maxToken() >= model.cfg.vocab())
-            throw new UserError(ds.train.path() + " holds token id " + ds.train.maxToken() + " but the model's vocabulary is " + model.cfg.vocab());
+        checkTokens(ds, model.cfg);
         return model;
+    }
+
+    /** Every token id of the train and validation files, and the tokenizer, fit the model's vocabulary. */
+    private static void checkTokens(DataSet ds, Config cfg) {
+        for (TokenFile f : new TokenFile[] {ds.train, ds.val})
+            if (f != null && f.maxToken() >= cfg.vocab())
+                throw new UserError(f.path() + " holds token id " + f.maxToken() + " but the model's vocabulary is " + cfg.vocab());
+        if (ds.tokenizer != null && ds.tokenizer.vocabSize() > cfg.vocab())
+            throw new UserError("tokenizer '" + ds.tokenizerSpec + "' has " + ds.tokenizer.vocabSize() + " tokens but the model's vocabulary is " + cfg.vocab());
     }
 
     static String describe(Config c) {

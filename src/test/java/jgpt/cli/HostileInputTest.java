@@ -46,6 +46,23 @@ class HostileInputTest {
         assertTrue(err.contains("tokenizer.json"), err);
     }
 
+    @Test void resumeRefusesDataWithTokensOutsideTheVocabulary() throws Exception {
+        Path run = run("bad-tokens");
+        Path cache = tmp.resolve("cache");
+        Path trainBin;
+        try (var s = Files.walk(cache)) {
+            trainBin = s.filter(p -> p.getFileName().toString().equals("train.bin")).findFirst().orElseThrow();
+        }
+        Path copy = tmp.resolve("bad-tokens.bin");
+        byte[] b = Files.readAllBytes(trainBin);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(b.length - 2, (short) 60000);   // the last token
+        Files.write(copy, b);
+        Path info = run.resolve("run.json");
+        Files.writeString(info, Files.readString(info).replaceFirst("\"data\" : \"[^\"]*\"", "\"data\" : \"" + copy + "\""));
+        String err = CliRun.fails("train", "--resume", run.toString(), "--steps", "3", "--threads", "1");   // was trained on: embeddings read out of range
+        assertTrue(err.contains("token id 60000") && err.contains("vocabulary"), err);
+    }
+
     @Test void aPathWithANulCharacterInRunJsonIsAUserError() throws Exception {
         Path run = run("nul-path");
         Path info = run.resolve("run.json");
