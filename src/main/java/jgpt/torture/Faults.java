@@ -36,7 +36,7 @@ final class Faults {
     List<String> train(Path out, int steps, int checkpointEvery, String... more) {
         List<String> a = new ArrayList<>(List.of("train", "--data", data, "--cache", work.resolve("cache").toString(), "--tokenizer", "char",
                 "--layers", "2", "--heads", "2", "--embd", "64", "--batch", "4", "--block", "32", "--steps", Integer.toString(steps),
-                "--warmup", "2", "--eval-every", "0", "--checkpoint-every", Integer.toString(checkpointEvery), "--threads", "2", "--out", out.toString()));
+                "--warmup", "2", "--eval-every", "0", "--checkpoint-every", Integer.toString(checkpointEvery), "--threads", "2", "--peak-gflops", "100", "--out", out.toString()));
         for (int i = 0; i + 1 < more.length; i += 2) {      // overrides replace the base value
             int at = a.indexOf(more[i]);
             if (at >= 0) a.set(at + 1, more[i + 1]);
@@ -63,7 +63,7 @@ final class Faults {
         Child.Result r = jgpt.with("-Djgpt.fault.nanAtStep=6").run(work.resolve("logs/nan"), 300, train(out, 10, 4));
         check("NaN stops the run with one line naming step and --lr", r.cleanError() && r.err().contains("step 6") && r.err().contains("--lr"), r.err());
         check("NaN: the last good checkpoint loads", loads(out.resolve("checkpoint"), "nan-load"), out);
-        Child.Result res = jgpt.run(work.resolve("logs/nan-resume"), 300, List.of("train", "--resume", out.toString(), "--lr", "5e-4", "--threads", "2"));
+        Child.Result res = jgpt.run(work.resolve("logs/nan-resume"), 300, List.of("train", "--resume", out.toString(), "--lr", "5e-4", "--threads", "2", "--peak-gflops", "100"));
         check("NaN: --resume --lr continues to the end", res.code() == 0 && lines(out.resolve("metrics.jsonl")) == 10, res.err());
         Path skip = work.resolve("nan-skip");
         Child.Result s = jgpt.with("-Djgpt.fault.nanAtStep=6").run(work.resolve("logs/nan-skip"), 300, train(skip, 10, 4, "--on-nonfinite", "skip"));
@@ -78,11 +78,11 @@ final class Faults {
         while (a.isAlive() && lines(out.resolve("metrics.jsonl")) < 2) Thread.sleep(20);
         Child.Result b = jgpt.run(work.resolve("logs/lock-b"), 120, train(out, 10, 1));
         check("a second trainer on the same --out refuses, naming the first", b.cleanError() && b.err().contains("process " + a.pid()), b.err());
-        Child.Result c = jgpt.run(work.resolve("logs/lock-c"), 120, List.of("train", "--resume", out.toString(), "--threads", "2"));
+        Child.Result c = jgpt.run(work.resolve("logs/lock-c"), 120, List.of("train", "--resume", out.toString(), "--threads", "2", "--peak-gflops", "100"));
         check("a resume while the trainer runs refuses too", c.cleanError() && c.err().contains("process " + a.pid()), c.err());
         a.destroyForcibly();
         a.waitFor();
-        Child.Result d = jgpt.run(work.resolve("logs/lock-d"), 300, List.of("train", "--resume", out.toString(), "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2"));
+        Child.Result d = jgpt.run(work.resolve("logs/lock-d"), 300, List.of("train", "--resume", out.toString(), "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2", "--peak-gflops", "100"));
         check("the killed trainer's stale lock does not block --resume", d.code() == 0, d.err());
     }
 
@@ -109,7 +109,7 @@ final class Faults {
         log.printf("  ctrl-c: second signal %s the checkpoint write%n", during ? "during" : "not during (write not seen)");
         check("Ctrl-C twice: the process ends", exited, "still running after 120 s");
         check("Ctrl-C twice: the checkpoint loads", loads(out.resolve("checkpoint"), "ctrlc-load"), out);
-        Child.Result r = jgpt.run(work.resolve("logs/ctrlc-resume"), 600, List.of("train", "--resume", out.toString(), "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2"));
+        Child.Result r = jgpt.run(work.resolve("logs/ctrlc-resume"), 600, List.of("train", "--resume", out.toString(), "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2", "--peak-gflops", "100"));
         check("Ctrl-C twice: --resume continues", r.code() == 0, r.err());
     }
 
@@ -139,7 +139,7 @@ final class Faults {
             Files.delete(filler);
             check("disk full: the previous checkpoint loads", loads(out.resolve("checkpoint"), "diskfull-load"), out);
             Child.Result res = jgpt.run(work.resolve("logs/diskfull-resume"), 300, List.of("train", "--resume", out.toString(),
-                    "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2"));
+                    "--steps", Long.toString(lines(out.resolve("metrics.jsonl")) + 3), "--threads", "2", "--peak-gflops", "100"));
             check("disk full: --resume continues once there is room", res.code() == 0, res.err());
         } finally {
             new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();

@@ -89,7 +89,7 @@ final class FileFuzz {
             case "eval" -> List.of("eval", "--model", run.toString(), "--data", tokens, "--batch", "2", "--block", "16", "--batches", "2", "--threads", "1");
             case "sample" -> List.of("sample", "--model", run.toString(), "--tokens", "8", "--prompt", "To be", "--threads", "1");
             case "explain" -> List.of("explain", "--model", run.toString(), "--prompt", "To be", "--threads", "1");
-            case "resume" -> List.of("train", "--resume", run.toString(), "--steps", "4", "--threads", "1");
+            case "resume" -> List.of("train", "--resume", run.toString(), "--steps", "4", "--threads", "1", "--peak-gflops", "1");
             default -> throw new IllegalArgumentException(command);
         };
     }

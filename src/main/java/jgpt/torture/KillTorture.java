@@ -46,19 +46,22 @@ final class KillTorture {
 
     List<String> trainArgs(Variant v, Path out) {
         List<String> a = new ArrayList<>(List.of("train", "--data", data, "--cache", work.resolve("cache").toString(), "--tokenizer", "char",
-                "--layers", "2", "--heads", "2", "--embd", "64", "--batch", "4", "--block", "32", "--steps", Integer.toString(steps),
+                "--layers", "2", "--heads", "2", "--embd", "48", "--batch", "4", "--block", "32", "--steps", Integer.toString(steps),
                 "--warmup", "3", "--lr", "3e-3", "--eval-every", "5", "--eval-batches", "2", "--checkpoint-every", "1",
-                "--kernels", kernels, "--threads", Integer.toString(threads), "--out", out.toString()));
+                "--kernels", kernels, "--threads", Integer.toString(threads), "--peak-gflops", "100", "--out", out.toString()));
         a.addAll(v.flags());
         return a;
     }
 
     List<String> resumeArgs(Path out) {
-        return List.of("train", "--resume", out.toString(), "--kernels", kernels, "--threads", Integer.toString(threads));
+        return List.of("train", "--resume", out.toString(), "--kernels", kernels, "--threads", Integer.toString(threads), "--peak-gflops", "100");
     }
 
     /** runsPerVariant torture runs of each variant against its reference run; returns true when all matched. */
-    boolean run(List<Variant> variants, int runsPerVariant) throws IOException, InterruptedException {
+    boolean run(List<Variant> variants, int runsPerVariant) throws IOException, InterruptedException { return run(variants, runsPerVariant, 0); }
+
+    /** As above, with more runs of the first variant (at most as many again) until at least minKills kills were made. */
+    boolean run(List<Variant> variants, int runsPerVariant, int minKills) throws IOException, InterruptedException {
         for (Variant v : variants) {
             Path ref = work.resolve("ref-" + v.name());
             long t0 = System.nanoTime();
@@ -66,6 +69,7 @@ final class KillTorture {
             long refMs = (System.nanoTime() - t0) / 1_000_000;
             if (r.code() != 0) throw new IllegalStateException("reference run " + v.name() + " failed (" + r.code() + "): " + r.err());
             for (int i = 0; i < runsPerVariant; i++) torture(v, ref, work.resolve("kill-" + v.name() + "-" + i), refMs);
+            for (int i = runsPerVariant; kills < minKills && i < 2 * runsPerVariant; i++) torture(v, ref, work.resolve("kill-" + v.name() + "-" + i), refMs);
         }
         log.printf("kill -9: %d runs, %d kills (%d during a checkpoint write, %d before the first checkpoint: restarted), "
                 + "%d mismatches, %d failures (kernels %s, %d threads)%n", runs, kills, killsInCheckpoint, restartsFresh, mismatches, failures, kernels, threads);

@@ -49,7 +49,7 @@ public final class Torture {
                 vs.add(KillTorture.VARIANTS.stream().filter(v -> v.name().equals(name)).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("unknown variant " + name)));
             var kt = new KillTorture(jgpt, work.resolve("kill"), data, o.getOrDefault("kernels", "auto"),
-                    Integer.parseInt(o.getOrDefault("threads", "2")), Integer.parseInt(o.getOrDefault("steps", "16")),
+                    Integer.parseInt(o.getOrDefault("threads", "2")), Integer.parseInt(o.getOrDefault("steps", "12")),
                     Integer.parseInt(o.getOrDefault("max-kills", "6")), seed, System.out);
             ok &= kt.run(vs, Integer.parseInt(o.getOrDefault("runs", "13")));
         }
