@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import jgpt.UserError;
 import jgpt.io.AtomicFiles;
 
-/** RUNDIR/run.json: where a run's data came from, so --resume needs no other flag. */
-record RunInfo(String data, String valData, String tokenizer, int threads) {
+/**
+ * RUNDIR/run.json: where a run's data came from and what it computed with (threads, kernels, replicas: null in
+ * runs from before they were recorded), so --resume needs no other flag.
+ */
+record RunInfo(String data, String valData, String tokenizer, int threads, String kernels, Integer replicas) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static void write(Path run, RunInfo info) throws IOException {

@@ -8,17 +8,30 @@ import picocli.CommandLine.Option;
 final class Runtime {
     @Option(names = "--threads", description = "Worker threads (default: -Djgpt.threads, else all cores).") Integer threads;
     @Option(names = "--kernels", description = "auto (default: OpenBLAS matrix products where its bundled library loads, else java) | blas | java (pure Java, Vector API) | naive (reference loops).")
-    String kernels = System.getProperty("jgpt.kernels", "auto");
+    String kernels;          // null: -Djgpt.kernels, else auto
 
     @Option(names = "--replicas", description = "auto (default) | N: split each batch over N model replicas, one per thread, and add up their gradients "
             + "(data parallel inside the machine: two synchronisations per step instead of one per kernel, one more gradient buffer per replica). "
             + "auto: one per thread when the extra gradient buffers take at most " + AUTO_REPLICA_MB + " MB, else 1.")
-    String replicas = System.getProperty("jgpt.replicas", "auto");
+    String replicas;         // null: -Djgpt.replicas, else auto
 
     /** auto stops replicating above this much extra gradient memory (GPT-2 124M would need 474 MB more per replica). */
     static final long AUTO_REPLICA_MB = 256;
 
     private Kernels made;
+
+    private String kernelsSpec() { return kernels != null ? kernels : System.getProperty("jgpt.kernels", "auto"); }
+    private String replicasSpec() { return replicas != null ? replicas : System.getProperty("jgpt.replicas", "auto"); }
+
+    /** A resumed run's recorded setting, where no flag overrides it (bit-exact resumes need the same threads, kernels and replicas). */
+    void restore(Integer threads, String kernels, Integer replicas) {
+        if (this.threads == null && System.getProperty("jgpt.threads") == null && threads != null && threads > 0) this.threads = threads;
+        if (this.kernels == null && kernels != null) this.kernels = kernels;
+        if (this.replicas == null && replicas != null && replicas > 0) this.replicas = replicas.toString();
+    }
+
+    /** The kernel choice as given (auto, blas, java, naive), to record with a run. */
+    String kernelsGiven() { return kernelsSpec(); }
 
     int threads() { return threads != null ? threads : jgpt.tensor.Parallel.defaultThreads(); }
 
@@ -26,11 +39,11 @@ final class Runtime {
     int kernelThreads() { return kernelsName().equals("naive") ? 1 : threads(); }
 
     /** What --kernels resolves to: blas, java or naive. */
-    String kernelsName() { return KernelsFactory.resolve(kernels); }
+    String kernelsName() { return KernelsFactory.resolve(kernelsSpec()); }
 
     Kernels kernels() {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);
-        if (made == null) made = KernelsFactory.create(kernels, threads());
+        if (made == null) made = KernelsFactory.create(kernelsSpec(), threads());
         return made;
     }
 
@@ -38,6 +51,7 @@ final class Runtime {
     int replicas(int batch, long params) {
         int threads = kernelThreads();
         int n;
+        String replicas = replicasSpec();
         if (replicas.equals("auto")) n = 4L * params * (threads - 1) <= AUTO_REPLICA_MB << 20 ? threads : 1;
         else {
             try { n = Integer.parseInt(replicas.trim()); } catch (NumberFormatException e) { n = 0; }

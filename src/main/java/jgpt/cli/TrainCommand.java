@@ -85,10 +85,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (recipe != null && !recipe.equals("shakespeare-char")) throw new UserError("unknown --recipe '" + recipe + "': use shakespeare-char");
+        if (resume != null) {
+            Checkpoint.readState(resume);          // a clear error for a directory without a run
+            RunInfo info = RunInfo.read(resume);
+            runtime.restore(info.threads(), info.kernels(), info.replicas());
+        }
         var kernels = runtime.kernels();
         if (!onNonFinite.equals("stop") && !onNonFinite.equals("skip")) throw new UserError("--on-nonfinite must be stop or skip, got '" + onNonFinite + "'");
         if (resume != null) {
-            Checkpoint.readState(resume);          // a clear error for a directory without a run, before the lock creates it
             try (var lock = RunLock.acquire(resume)) { return resumeRun(kernels); }
         }
         if (data == null) throw new UserError("--data is required: a text file, a prepared directory, a token file, tinyshakespeare, or synthetic:NAME");
@@ -101,7 +105,8 @@ public final class TrainCommand implements Callable<Integer> {
         double minLrV = minLr != null ? minLr : ("shakespeare-char".equals(recipe) ? 1e-4 : tc.lr() / 10);
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
-        try (var lock = RunLock.acquire(runDir)) { return startRun(tc, runDir, kernels); }
+        if (Files.isDirectory(runDir)) RunLock.acquire(runDir).close();    // in use: name the trainer (a new run directory is locked once made)
+        return startRun(tc, runDir, kernels);
     }
 
     private int startRun(TrainConfig tc, Path runDir, jgpt.tensor.Kernels kernels) throws Exception {
@@ -114,10 +119,13 @@ public final class TrainCommand implements Callable<Integer> {
         // ---- model
         GPT model = buildModel(ds, tc, kernels);
         Files.createDirectories(runDir);
-        RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads()));
-        log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
-        log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
-        return train(model, ds, tc, runDir, false);
+        try (var lock = RunLock.acquire(runDir)) {
+            RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads(),
+                    runtime.kernelsGiven(), runtime.replicas(tc.batch(), model.layout.total)));
+            log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
+            log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
+            return train(model, ds, tc, runDir, false);
+        }
     }
 
     private static TrainConfig withMinLr(TrainConfig t, double minLr) {

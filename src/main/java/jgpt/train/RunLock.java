@@ -24,7 +24,7 @@ public final class RunLock implements AutoCloseable {
 
     private RunLock(FileChannel ch, FileLock lock) { this.ch = ch; this.lock = lock; }
 
-    /** Takes the lock of run directory {@code run} (creating it), or fails naming the process that holds it. */
+    /** Takes the lock of run directory {@code run} (creating the directory), or fails naming the process that holds it. */
     public static RunLock acquire(Path run) {
         Path file = run.resolve(FILE);
         FileChannel ch = null;
