@@ -7,10 +7,11 @@ import jgpt.UserError;
 import jgpt.io.AtomicFiles;
 
 /**
- * RUNDIR/run.json: where a run's data came from and what it computed with (threads, kernels, replicas: null in
- * runs from before they were recorded), so --resume needs no other flag.
+ * RUNDIR/run.json: where a run's data came from and what its bits depend on (kernels, replicas), so
+ * --resume needs no other flag and continues with the same numbers. threads is informative only.
  */
-record RunInfo(String data, String valData, String tokenizer, int threads, String kernels, Integer replicas) {
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+record RunInfo(String data, String valData, String tokenizer, int threads, String kernels, int replicas) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static void write(Path run, RunInfo info) throws IOException {

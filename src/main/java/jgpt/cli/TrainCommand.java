@@ -41,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--recipe", description = "Preset hyperparameters: shakespeare-char (nanoGPT's CPU Shakespeare config). Explicit flags override it.") String recipe;
 
     // ---- the model
-    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors).") Path init;
+    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors) or llm.c checkpoint file.") Path init;
     @Option(names = "--preset", description = "Architecture preset: ${COMPLETION-CANDIDATES}", completionCandidates = Presets.class) String preset;
     @Mixin ModelShape shape = new ModelShape();
 
@@ -88,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             Checkpoint.readState(resume);          // a clear error for a directory without a run
             RunInfo info = RunInfo.read(resume);
-            runtime.restore(info.threads(), info.kernels(), info.replicas());
+            runtime.inherit(info.kernels(), info.replicas());   // before the kernels are made: a run's bits depend on both
         }
         var kernels = runtime.kernels();
         if (!onNonFinite.equals("stop") && !onNonFinite.equals("skip")) throw new UserError("--on-nonfinite must be stop or skip, got '" + onNonFinite + "'");
@@ -121,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(runDir);
         try (var lock = RunLock.acquire(runDir)) {
             RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads(),
-                    runtime.kernelsGiven(), runtime.replicas(tc.batch(), model.layout.total)));
+                    runtime.kernelsName(), runtime.replicas(tc.batch(), model.layout.total)));
             log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
             log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
             return train(model, ds, tc, runDir, false);
@@ -143,8 +143,8 @@ public final class TrainCommand implements Callable<Integer> {
                 lr != null ? lr : tc.lr(), minLr != null ? minLr : lr != null ? Math.min(tc.minLr(), lr) : tc.minLr(), tc.beta1(), tc.beta2(),
                 tc.eps(), tc.weightDecay(), tc.momentum(), tc.schedule(), tc.warmup(), tc.clip(), tc.dropout(), tc.sampling(), tc.evalEvery(),
                 tc.evalBatches(), tc.checkpointEvery(), tc.seed());
-        if (runtime.threads() != info.threads())
-            System.err.printf("jgpt: note: resuming with %d threads, the run used %d: losses may differ in the last bits%n", runtime.threads(), info.threads());
+        if (info.kernels() != null && !runtime.kernelsName().equals(info.kernels()))
+            System.err.printf("jgpt: note: resuming with %s kernels, the run used %s: losses will differ in the last bits%n", runtime.kernelsName(), info.kernels());
         data = info.data();
         valData = info.valData() == null ? null : Path.of(info.valData());
         tokenizer = info.tokenizer();
@@ -162,6 +162,12 @@ public final class TrainCommand implements Callable<Integer> {
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
                 .shards(runtime.replicas(tc.batch(), model.layout.total)).skipNonFinite(onNonFinite.equals("skip"));
+        if (resuming) {
+            RunInfo info = RunInfo.read(runDir);
+            if (info.replicas() > 0 && info.replicas() != trainer.shards())
+                System.err.printf("jgpt: note: resuming with the batch split over %d replicas, the run used %d: losses will differ in the last bits%n",
+                        trainer.shards(), info.replicas());
+        }
         int threads = runtime.kernelThreads();
         System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
                 runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
@@ -218,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
             Config c = ModelStore.readConfig(init);
             MemoryCheck.checkTraining(c, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(c).total), tc.optimizer(), tc.dropout() > 0);
             if (tc.block() > c.block())
-                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init.resolve(ModelStore.CONFIG)
+                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init
                         + " (n_positions " + c.block() + "): use --block " + c.block() + " or less");
             model = ModelStore.load(init, kernels);
             if (ds.tokenizer != null && ds.tokenizer.vocabSize() != model.cfg.vocab())

@@ -83,7 +83,7 @@ public final class Trainer {
         step = s.step();
         bestVal = s.bestVal();
         train.restore(s.data());
-        Metrics.truncate(out.resolve("metrics.jsonl"), step);
+        Metrics.truncate(out.resolve("metrics.jsonl"), step, val != null && step < tc.steps() ? tc.evalEvery() : 0);
         resumed = true;
         log.printf("resumed %s at step %d of %d%n", out, step, tc.steps());
     }

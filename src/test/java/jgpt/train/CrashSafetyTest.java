@@ -92,6 +92,26 @@ class CrashSafetyTest {
         assertTrue(lines.get(0).startsWith("{\"step\":0,") && !lines.get(0).contains("9.9"));
     }
 
+    /** A run stopped by --steps evaluates at its end; resumed further, that extra val_loss must go (DeterminismTest found it). */
+    @Test void aRunExtendedByResumeHasTheMetricsOfAnUninterruptedOne() throws Exception {
+        TokenFile tf = data();
+        java.util.function.Function<Integer, TrainConfig> cfg = steps -> new TrainConfig(3, 8, steps, 1, "adamw", 3e-3, 3e-4, 0.9, 0.95, 1e-8, 0.1, 0,
+                "constant", 2, 1.0, 0, "random", 4, 2, 0, 11);
+        Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
+        new Trainer(TrainerTest.model(), null, cfg.apply(8), Batches.random(tf, 3, 8, 11), () -> Batches.random(tf, 3, 8, 5), whole, 1e11, TrainerTest.QUIET).run();
+        new Trainer(TrainerTest.model(), null, cfg.apply(3), Batches.random(tf, 3, 8, 11), () -> Batches.random(tf, 3, 8, 5), cut, 1e11, TrainerTest.QUIET).run();
+        Trainer more = new Trainer(TrainerTest.model(), null, cfg.apply(8), Batches.random(tf, 3, 8, 11), () -> Batches.random(tf, 3, 8, 5), cut, 1e11, TrainerTest.QUIET);
+        more.resume();
+        more.run();
+        java.util.function.Function<Path, List<String>> computed = run -> {
+            try {
+                return Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(l -> l.replaceAll(",\"ms\".*?,\"peak_flops\":[^,}]*", "")).toList();
+            } catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); }
+        };
+        assertEquals(computed.apply(whole), computed.apply(cut));
+        assertTrue(computed.apply(whole).get(3).contains("val_loss") && !computed.apply(whole).get(2).contains("val_loss"));
+    }
+
     @Test void theRunLockRefusesASecondHolderNamingItAndIsFreeOnceReleased() throws Exception {
         Path run = tmp.resolve("locked");
         try (RunLock a = RunLock.acquire(run)) {
