@@ -19,8 +19,8 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof UserError || ex instanceof java.io.UncheckedIOException) {
-                cmd.getErr().println("jgpt: " + ex.getMessage());
+            if (ex instanceof UserError || ex instanceof java.io.UncheckedIOException || ex instanceof java.nio.file.InvalidPathException) {
+                cmd.getErr().println("jgpt: " + (ex instanceof java.nio.file.InvalidPathException ? "not a usable path: " : "") + oneLine(ex.getMessage()));
                 cmd.getErr().flush();
                 return 2;
             }
@@ -32,7 +32,19 @@ public final class Main implements Runnable {
             c.getErr().flush();
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("jgpt: " + MemoryCheck.outOfMemory());
+            System.err.flush();
+            return 2;
+        }
+    }
+
+    /** A message as one line: a JSON parser's location block ("at [Source: …; line: 5, column: 15]") and line breaks go, control characters show as ?. */
+    static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s*\\R\\s*at \\[Source: [^\\]]*\\]", "").replaceAll("\\s*\\R\\s*", " ")
+                .replaceAll("\\p{Cntrl}", "?");
     }
 
     @Override public void run() {

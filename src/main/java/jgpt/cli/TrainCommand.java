@@ -19,6 +19,7 @@ import jgpt.model.Sampler;
 import jgpt.tokenizer.Tokenizer;
 import jgpt.tokenizer.Tokenizers;
 import jgpt.train.Checkpoint;
+import jgpt.train.RunLock;
 import jgpt.train.TrainConfig;
 import jgpt.train.Trainer;
 import picocli.CommandLine.Command;
@@ -69,6 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "Run directory for the model, checkpoints and metrics.jsonl (default runs/<time>).") Path out;
     @Option(names = "--resume", description = "Continue the run in this directory from its last checkpoint.") Path resume;
+    @Option(names = "--on-nonfinite", description = "stop (default): a NaN/Inf loss or gradient ends the run with an error, the last checkpoint kept | "
+            + "skip: drop that step's update and mark it \"skipped\" in metrics.jsonl.") String onNonFinite = "stop";
     @Option(names = "--sample", description = "Tokens to sample from the trained model at the end (default 0; 500 with the recipe).") Integer sample;
     @Option(names = "--peak-gflops", description = "fp32 peak assumed for MFU (default: measured at start).") Double peakGflops;
     @Mixin Runtime runtime = new Runtime();
@@ -82,9 +85,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (recipe != null && !recipe.equals("shakespeare-char")) throw new UserError("unknown --recipe '" + recipe + "': use shakespeare-char");
+        if (resume != null) {
+            Checkpoint.readState(resume);          // a clear error for a directory without a run
+            RunInfo info = RunInfo.read(resume);
+            runtime.inherit(info.kernels(), info.replicas());   // before the kernels are made: a run's bits depend on both
+        }
         var kernels = runtime.kernels();
-        var log = System.out;
-        if (resume != null) return resumeRun(kernels);
+        if (!onNonFinite.equals("stop") && !onNonFinite.equals("skip")) throw new UserError("--on-nonfinite must be stop or skip, got '" + onNonFinite + "'");
+        if (resume != null) {
+            try (var lock = RunLock.acquire(resume)) { return resumeRun(kernels); }
+        }
         if (data == null) throw new UserError("--data is required: a text file, a prepared directory, a token file, tinyshakespeare, or synthetic:NAME");
 
         TrainConfig tc = new TrainConfig(pick(batch, 12, 12), pick(block, 64, 64), pick(steps, 2000, 2000), pick(gradAccum, 1, 1),
@@ -95,6 +105,12 @@ public final class TrainCommand implements Callable<Integer> {
         double minLrV = minLr != null ? minLr : ("shakespeare-char".equals(recipe) ? 1e-4 : tc.lr() / 10);
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
+        if (Files.isDirectory(runDir)) RunLock.acquire(runDir).close();    // in use: name the trainer (a new run directory is locked once made)
+        return startRun(tc, runDir, kernels);
+    }
+
+    private int startRun(TrainConfig tc, Path runDir, jgpt.tensor.Kernels kernels) throws Exception {
+        var log = System.out;
         if (Checkpoint.find(runDir) != null)
             throw new UserError(runDir + " already holds a run: continue it with --resume " + runDir + ", or choose another --out");
 
@@ -103,11 +119,13 @@ public final class TrainCommand implements Callable<Integer> {
         // ---- model
         GPT model = buildModel(ds, tc, kernels);
         Files.createDirectories(runDir);
-        RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads(),
-                runtime.kernelsName(), runtime.replicas(tc.batch(), model.layout.total)));
-        log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
-        log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
-        return train(model, ds, tc, runDir, false);
+        try (var lock = RunLock.acquire(runDir)) {
+            RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads(),
+                    runtime.kernelsName(), runtime.replicas(tc.batch(), model.layout.total)));
+            log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
+            log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
+            return train(model, ds, tc, runDir, false);
+        }
     }
 
     private static TrainConfig withMinLr(TrainConfig t, double minLr) {
@@ -120,10 +138,11 @@ public final class TrainCommand implements Callable<Integer> {
         Checkpoint.State s = Checkpoint.readState(resume);
         RunInfo info = RunInfo.read(resume);
         TrainConfig tc = s.train();
-        if (steps != null) tc = new TrainConfig(tc.batch(), tc.block(), steps, tc.gradAccum(), tc.optimizer(), tc.lr(), tc.minLr(), tc.beta1(), tc.beta2(),
+        if (steps != null || lr != null || minLr != null)     // a longer run, or a lower rate after a NaN
+            tc = new TrainConfig(tc.batch(), tc.block(), steps != null ? steps : tc.steps(), tc.gradAccum(), tc.optimizer(),
+                lr != null ? lr : tc.lr(), minLr != null ? minLr : lr != null ? Math.min(tc.minLr(), lr) : tc.minLr(), tc.beta1(), tc.beta2(),
                 tc.eps(), tc.weightDecay(), tc.momentum(), tc.schedule(), tc.warmup(), tc.clip(), tc.dropout(), tc.sampling(), tc.evalEvery(),
                 tc.evalBatches(), tc.checkpointEvery(), tc.seed());
-        runtime.inherit(info.kernels(), info.replicas());
         if (info.kernels() != null && !runtime.kernelsName().equals(info.kernels()))
             System.err.printf("jgpt: note: resuming with %s kernels, the run used %s: losses will differ in the last bits%n", runtime.kernelsName(), info.kernels());
         data = info.data();
@@ -131,6 +150,8 @@ public final class TrainCommand implements Callable<Integer> {
         tokenizer = info.tokenizer();
         DataSet ds = openData(tc);
         Config cfg = ModelStore.readConfig(Checkpoint.find(resume));
+        MemoryCheck.checkTraining(cfg, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(cfg).total), tc.optimizer(), tc.dropout() > 0);
+        checkTokens(ds, cfg);      // the data may have changed since the run began
         GPT model = new GPT(cfg, jgpt.tensor.DType.F32, kernels);
         return train(model, ds, tc, resume, true);
     }
@@ -140,7 +161,7 @@ public final class TrainCommand implements Callable<Integer> {
         java.util.function.Supplier<BatchSource> val = ds.val == null ? null : () -> Batches.random(ds.val, tc.batch(), tc.block(), 0xE7A1L);
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
-                .shards(runtime.replicas(tc.batch(), model.layout.total));
+                .shards(runtime.replicas(tc.batch(), model.layout.total)).skipNonFinite(onNonFinite.equals("skip"));
         if (resuming) {
             RunInfo info = RunInfo.read(runDir);
             if (info.replicas() > 0 && info.replicas() != trainer.shards())
@@ -201,6 +222,7 @@ public final class TrainCommand implements Callable<Integer> {
         GPT model;
         if (init != null) {
             Config c = ModelStore.readConfig(init);
+            MemoryCheck.checkTraining(c, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(c).total), tc.optimizer(), tc.dropout() > 0);
             if (tc.block() > c.block())
                 throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init
                         + " (n_positions " + c.block() + "): use --block " + c.block() + " or less");
@@ -210,11 +232,20 @@ public final class TrainCommand implements Callable<Integer> {
                         + " has vocabulary " + model.cfg.vocab() + ": use the model's tokenizer (--tokenizer)");
         } else {
             Config cfg = shape.apply(preset != null ? Config.preset(preset) : null, dataVocab, tc.block());   // the recipe's shape is the default one
+            MemoryCheck.checkTraining(cfg, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(cfg).total), tc.optimizer(), tc.dropout() > 0);
             model = new GPT(cfg, jgpt.tensor.DType.F32, kernels).initGpt2(tc.seed());
         }
-        if (ds.train.maxToken() >= model.cfg.vocab())
-            throw new UserError(ds.train.path() + " holds token id " + ds.train.maxToken() + " but the model's vocabulary is " + model.cfg.vocab());
+        checkTokens(ds, model.cfg);
         return model;
+    }
+
+    /** Every token id of the train and validation files, and the tokenizer, fit the model's vocabulary. */
+    private static void checkTokens(DataSet ds, Config cfg) {
+        for (TokenFile f : new TokenFile[] {ds.train, ds.val})
+            if (f != null && f.maxToken() >= cfg.vocab())
+                throw new UserError(f.path() + " holds token id " + f.maxToken() + " but the model's vocabulary is " + cfg.vocab());
+        if (ds.tokenizer != null && ds.tokenizer.vocabSize() > cfg.vocab())
+            throw new UserError("tokenizer '" + ds.tokenizerSpec + "' has " + ds.tokenizer.vocabSize() + " tokens but the model's vocabulary is " + cfg.vocab());
     }
 
     static String describe(Config c) {

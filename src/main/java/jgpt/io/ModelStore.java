@@ -313,6 +313,12 @@ public final class ModelStore {
                 }
             });
             if (tiedHead != null) checkTiedHead(params);
+            for (ParamLayout.Spec s : layout.specs()) {    // a NaN/Inf weight would only show later, as NaN losses or garbage text
+                Tensor v = view(params, s);
+                for (int i = 0; i < v.size; i++)
+                    if (!Double.isFinite(v.get(i)))
+                        throw new UserError(r.file + ": " + s.name() + " holds " + v.get(i) + " at element " + i + " (a damaged file?)");
+            }
         }
 
         /** A tied checkpoint may still carry lm_head.weight; it must be a copy of wte or the config is wrong. */

@@ -287,7 +287,7 @@ public final class Safetensors {
         ObjectNode header = om.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
+            new java.util.TreeMap<>(metadata).forEach(m::put);     // sorted: the same bytes whatever the map's order (Map.of's varies per JVM)
         }
         long at = 0;
         for (Item it : items) {

@@ -57,12 +57,16 @@ public final class Checkpoint {
             Safetensors.write(tmp.resolve(OPTIMIZER), items, Map.of("optimizer", opt.name(), "steps", Long.toString(opt.steps())));
             AtomicFiles.write(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
             Path cur = run.resolve(DIR), old = run.resolve(OLD);
-            deleteTree(old);
-            if (Files.exists(cur)) Files.move(cur, old, StandardCopyOption.ATOMIC_MOVE);
+            if (Files.exists(cur)) {       // without cur (a crash between the renames) old is the only complete one: keep it
+                deleteTree(old);
+                Files.move(cur, old, StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(tmp, cur, StandardCopyOption.ATOMIC_MOVE);
             deleteTree(old);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint in " + run + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            try { deleteTree(tmp); } catch (IOException ignored) { /* best effort: frees the space a full disk needs back */ }
+            if (e instanceof RuntimeException r) throw r;
+            throw new UncheckedIOException("cannot write checkpoint in " + run + ": " + e.getMessage(), (IOException) e);
         }
         saveModel(run, model, tokenizer);
     }
@@ -78,7 +82,10 @@ public final class Checkpoint {
         Path dir = find(run);
         if (dir == null) throw new UserError("no checkpoint in " + run + " to resume from (expected " + run.resolve(DIR).resolve(STATE) + ")");
         try {
-            return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+            State s = JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+            if (s == null || s.train() == null || s.data() == null || s.step() < 0)
+                throw new UserError(dir.resolve(STATE) + ": checkpoint state lacks " + (s == null ? "everything" : s.train() == null ? "\"train\"" : s.data() == null ? "\"data\"" : "a step ≥ 0") + " (a damaged file?)");
+            return s;
         } catch (IOException e) {
             throw new UserError(dir.resolve(STATE) + ": unreadable checkpoint state (" + e.getMessage() + ")");
         }
@@ -97,9 +104,16 @@ public final class Checkpoint {
                 var e = r.get(t.name);
                 if (e == null || e.numel() != t.size) throw new UserError(dir.resolve(OPTIMIZER) + ": no state '" + t.name + "' of " + t.size + " values for optimizer " + opt.name());
                 r.read(e, t);
+                for (int i = 0; i < t.size; i++)
+                    if (!Double.isFinite(t.get(i))) throw new UserError(dir.resolve(OPTIMIZER) + ": " + t.name + " holds " + t.get(i) + " at element " + i + " (a damaged file?)");
             }
             String steps = r.metadata().get("steps");
-            opt.setSteps(steps == null ? s.step() : Long.parseLong(steps));
+            long n = s.step();
+            if (steps != null) {
+                try { n = Long.parseLong(steps); } catch (NumberFormatException e) { n = -1; }
+            }
+            if (n < 0) throw new UserError(dir.resolve(OPTIMIZER) + ": metadata steps '" + steps + "' is not a count of updates (a damaged file?)");
+            opt.setSteps(n);
         }
         return s;
     }

@@ -32,7 +32,13 @@ final class Metrics implements AutoCloseable {
     @Override public void close() throws IOException { w.close(); }
 
     /** Keeps only the lines of steps before {@code step} (a resumed run rewrites what came after its checkpoint). */
-    static void truncate(Path file, long step) {
+    static void truncate(Path file, long step) { truncate(file, step, 0); }
+
+    /**
+     * As {@link #truncate(Path, long)}; with evalEvery > 0 the last kept line loses a val_loss that only the end of
+     * the earlier invocation asked for (step not a multiple of evalEvery), as an uninterrupted run has none there.
+     */
+    static void truncate(Path file, long step, int evalEvery) {
         if (!Files.exists(file)) return;
         try {
             List<String> keep = new ArrayList<>();
@@ -40,7 +46,12 @@ final class Metrics implements AutoCloseable {
                 if (line.isBlank()) continue;
                 JsonNode n;
                 try { n = JSON.readTree(line); } catch (IOException e) { continue; }   // a line cut by a crash
-                if (n.path("step").asLong(Long.MAX_VALUE) < step) keep.add(line);
+                long at = n.path("step").asLong(Long.MAX_VALUE);
+                if (at == step - 1 && evalEvery > 0 && step % evalEvery != 0 && n.has("val_loss")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("val_loss");
+                    line = JSON.writeValueAsString(n);
+                }
+                if (at < step) keep.add(line);
             }
             AtomicFiles.write(file, (String.join("\n", keep) + (keep.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {

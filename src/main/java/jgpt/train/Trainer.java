@@ -36,6 +36,8 @@ public final class Trainer {
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
     private DataParallel dp;                     // how each batch is split over replicas (1 shard: not at all)
     private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
+    private boolean skipNonFinite;               // --on-nonfinite skip: drop a step whose loss or gradient is NaN/Inf
+    private boolean resumed;
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
@@ -64,6 +66,9 @@ public final class Trainer {
 
     public int shards() { return dp.shards(); }
 
+    /** What a NaN/Inf loss or gradient does: false = stop with an error (default), true = drop that step's update. */
+    public Trainer skipNonFinite(boolean skip) { skipNonFinite = skip; return this; }
+
     public Optimizer optimizer() { return opt; }
     public long step() { return step; }
     public double lastLoss() { return lastLoss; }
@@ -78,7 +83,8 @@ public final class Trainer {
         step = s.step();
         bestVal = s.bestVal();
         train.restore(s.data());
-        Metrics.truncate(out.resolve("metrics.jsonl"), step);
+        Metrics.truncate(out.resolve("metrics.jsonl"), step, val != null && step < tc.steps() ? tc.evalEvery() : 0);
+        resumed = true;
         log.printf("resumed %s at step %d of %d%n", out, step, tc.steps());
     }
 
@@ -95,6 +101,7 @@ public final class Trainer {
             var g = model.grads();
             model.k.scale(g, 1.0 / tc.gradAccum(), g.size);
         }
+        if (step == FAULT_NAN_AT_STEP) model.grads().set(0, Double.NaN);
         return loss / tc.gradAccum();
     }
 
@@ -117,17 +124,19 @@ public final class Trainer {
         long flopsPerStep = 3L * flopsPerTokenForward() * tc.tokensPerStep();
         Progress progress = new Progress(log, tc.steps(), step);
         boolean evalOn = val != null && tc.evalEvery() > 0 && tc.evalBatches() > 0;
+        if (!resumed) Metrics.truncate(out.resolve("metrics.jsonl"), 0);   // lines of an earlier attempt that never checkpointed
         try (Metrics metrics = new Metrics(out.resolve("metrics.jsonl"))) {
             while (step < tc.steps() && !stopRequested) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
                 double loss = computeGradients();
                 double norm = Optimizer.gradNorm(model);
-                gradsZero = opt.stepAndZeroGrads(lr, Optimizer.clipScale(norm, tc.clip()));
+                boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
+                if (!finite && !skipNonFinite) throw nonFinite(loss, norm);
+                if (finite) gradsZero = opt.stepAndZeroGrads(lr, Optimizer.clipScale(norm, tc.clip()));
                 double sec = (System.nanoTime() - t0) / 1e9;
                 step++;
                 lastLoss = loss;
-                if (!Double.isFinite(loss)) throw new jgpt.UserError("loss became " + loss + " at step " + step + ": lower --lr or set --clip");
 
                 ObjectNode m = json.createObjectNode();
                 m.put("step", step - 1);         // the step whose forward produced this loss (0-based, like nanoGPT's iter)
@@ -138,6 +147,7 @@ public final class Trainer {
                 m.put("tokens_per_s", tc.tokensPerStep() / sec);
                 m.put("mfu", flopsPerStep / sec / peakFlops);
                 m.put("peak_flops", peakFlops);
+                if (!finite) m.put("skipped", true);     // --on-nonfinite skip: no update was applied
                 boolean last = step == tc.steps();
                 if (evalOn && (step % tc.evalEvery() == 0 || last)) {
                     lastVal = evaluate();
@@ -163,6 +173,19 @@ public final class Trainer {
             try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { /* shutting down */ }
         }
         return lastLoss;
+    }
+
+    /** Test hook (-Djgpt.fault.nanAtStep=K): a NaN in the gradient of step K, to exercise --on-nonfinite. */
+    private static final long FAULT_NAN_AT_STEP = Long.getLong("jgpt.fault.nanAtStep", -1);
+
+    /** The step that went non-finite, where the last good checkpoint is, and what to try. */
+    private jgpt.UserError nonFinite(double loss, double norm) {
+        Path ckpt = Checkpoint.find(out);
+        String last = ckpt == null ? "there is no checkpoint yet"
+                : "the last good checkpoint (step " + Checkpoint.readState(out).step() + ") is in " + ckpt;
+        return new jgpt.UserError(String.format("step %d: the %s became %s; nothing was updated and %s: continue with "
+                + "--resume %s --lr %.3g (lower), or rerun with --clip 1 or --on-nonfinite skip", step,
+                Double.isFinite(loss) ? "gradient norm" : "loss", Double.isFinite(loss) ? norm : loss, last, out, tc.lr() / 2));
     }
 
     private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);

@@ -28,7 +28,9 @@ class TrainerTest {
     @TempDir Path tmp;
 
     /** A token file with learnable structure (a noisy repeating pattern), so losses move. */
-    Path tokens(int n, int vocab) {
+    Path tokens(int n, int vocab) { return tokens(tmp, n, vocab); }
+
+    static Path tokens(Path tmp, int n, int vocab) {
         int[] t = new int[n];
         Random r = new Random(5);
         for (int i = 0; i < n; i++) t[i] = r.nextInt(10) == 0 ? r.nextInt(vocab) : (i * 7 % vocab);
