@@ -121,6 +121,8 @@ public final class TokenFile implements AutoCloseable {
 
     public Path path() { return path; }
     public Format format() { return format; }
+    /** Byte offset of token 0 in the file (the llm.c header's length, or 0). */
+    public long dataOffset() { return format == Format.LLMC ? HEADER_BYTES : 0; }
     /** Number of tokens. */
     public long size() { return count; }
 
