@@ -1,0 +1,122 @@
+package jgpt.spark;
+
+import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jgpt.UserError;
+import jgpt.data.TokenFile;
+import jgpt.train.StepGradients;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.Tuple2;
+
+/** {@code train --spark MASTER}: starts the Spark context and hands the trainer {@link SparkGradients}. */
+public final class SparkBackend implements StepGradients.Backend {
+    /** JVM flags Spark needs on JDK 25, plus the Vector API module the kernels use (also in the launcher and scripts/spark-cluster.sh). */
+    static final String EXECUTOR_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+            + " --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
+            + " --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED"
+            + " --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED"
+            + " --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED"
+            + " --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED"
+            + " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED"
+            + " --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
+            + " -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -XX:+UseParallelGC";
+    /** A task that fails is tried this many times (local masters too) before the step fails. */
+    static final int TASK_TRIES = 4;
+
+    @Override public String name() { return "spark"; }
+
+    @Override public StepGradients open(StepGradients.Run r) {
+        checkJvm();
+        quietLogs(r.runDir().resolve("spark.log"));
+        SparkConf conf = new SparkConf().setAppName("jgpt train " + r.runDir().getFileName());
+        String master = withRetries(r.master());
+        conf.setMaster(master);
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.task.maxFailures", String.valueOf(TASK_TRIES));
+        conf.setIfMissing("spark.driver.maxResultSize", "0");      // N gradients come back every step
+        conf.setIfMissing("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
+        if (loopback(master)) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        if (!master.startsWith("local") && !conf.contains("spark.jars")) {
+            Path jar = ourJar();
+            if (jar == null) throw new UserError("--spark " + master + " needs the jgpt-spark jar to ship to executors: build it (mvn -f spark/pom.xml package)");
+            conf.setJars(new String[] {jar.toUri().toString()});
+        }
+        JavaSparkContext sc = new JavaSparkContext(conf);
+        try {
+            String v = sc.version();
+            if (!atLeast(v, 4, 2)) throw new UserError("Spark " + v + " is too old: jgpt needs Spark 4.2 or newer (the first on JDK 25)");
+            Map<String, String> hadoop = new HashMap<>();
+            for (Tuple2<String, String> e : conf.getAllWithPrefix("spark.hadoop.")) hadoop.put(e._1(), e._2());
+            var tc = r.train();
+            Job job = new Job(r.model().cfg, r.kernels(), tc.batch(), tc.block(), r.workers(), tc.dropout(),
+                    rows(r.trainTokens()), r.valTokens() == null ? null : rows(r.valTokens()), hadoop, conf.get("spark.jgpt.test.failOnce", null));
+            r.log().printf("spark %s on %s: each micro-batch of %d split into %d tasks, %s kernels (Spark's log: %s)%n",
+                    v, master, tc.batch(), r.workers(), r.kernels(), r.runDir().resolve("spark.log"));
+            return new SparkGradients(sc, r.model(), tc, job, r.runDir(), r.log());
+        } catch (RuntimeException e) {
+            sc.stop();
+            throw e;
+        }
+    }
+
+    private static TokenRows rows(TokenFile f) {
+        return new TokenRows(f.path().toAbsolutePath().toUri().toString(), f.dataOffset(), f.size());
+    }
+
+    /** local[K] → local[K,4]: local masters retry a failed task only when asked to. */
+    static String withRetries(String master) {
+        Matcher m = Pattern.compile("local(?:\\[([^,\\]]+)])?").matcher(master.trim());
+        return m.matches() ? "local[" + (m.group(1) == null ? "1" : m.group(1)) + "," + TASK_TRIES + "]" : master.trim();
+    }
+
+    private static boolean loopback(String master) {
+        return master.startsWith("local") || master.contains("://127.0.0.1") || master.contains("://localhost");
+    }
+
+    static boolean atLeast(String version, int major, int minor) {
+        Matcher m = Pattern.compile("(\\d+)\\.(\\d+).*").matcher(version);
+        if (!m.matches()) return false;
+        int a = Integer.parseInt(m.group(1)), b = Integer.parseInt(m.group(2));
+        return a > major || (a == major && b >= minor);
+    }
+
+    /** JDK 25.0.0–25.0.2 with G1 crash under Spark's load; 25.0.3 or another collector is fine. */
+    static void checkJvm() {
+        Runtime.Version v = Runtime.version();
+        boolean g1 = ManagementFactory.getGarbageCollectorMXBeans().stream().anyMatch(b -> b.getName().startsWith("G1"));
+        if (v.feature() == 25 && v.update() < 3 && g1)
+            throw new UserError("JDK " + v + " with the G1 collector is not safe for Spark: use JDK 25.0.3 or newer, or -XX:+UseParallelGC");
+    }
+
+    /** Spark's log into RUNDIR/spark.log, only errors on the terminal (unless the user configured log4j). */
+    private static void quietLogs(Path file) {
+        var cfg = SparkBackend.class.getResource("log4j2.properties");
+        String given = System.getProperty("log4j2.configurationFile");
+        if (cfg == null || (given != null && !given.equals(cfg.toString()))) return;
+        System.setProperty("jgpt.spark.log", file.toAbsolutePath().toString());
+        System.setProperty("log4j2.configurationFile", cfg.toString());
+        org.apache.logging.log4j.core.config.Configurator.reconfigure();   // a run before in this JVM logged elsewhere
+    }
+
+    /** The jar this class came from (the shaded jgpt-spark jar), else target/jgpt-spark.jar beside target/classes. */
+    static Path ourJar() {
+        try {
+            Path src = Path.of(SparkBackend.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(src) && src.toString().endsWith(".jar")) return src;
+            Path jar = src.resolveSibling("jgpt-spark.jar");
+            return Files.isRegularFile(jar) ? jar : null;
+        } catch (URISyntaxException | SecurityException e) {
+            return null;
+        }
+    }
+}
