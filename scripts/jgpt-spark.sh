@@ -11,6 +11,7 @@ if [ ! -f "$JAR" ] || [ ! -f "$CP" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom
   (cd "$ROOT" && mvn -q -B -DskipTests install >&2 && mvn -q -B -DskipTests -f spark/pom.xml package >&2) \
     || { echo "jgpt: build failed (see Maven output above)" >&2; exit 1; }
 fi
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"   # Spark binds here (set it to a reachable address for a remote cluster)
 # shellcheck disable=SC2046
 exec "$JAVA_HOME/bin/java" $(cat "$ROOT/scripts/spark-jvm-flags") -XX:+UseParallelGC ${JGPT_JAVA_OPTS:-} \
   -cp "$JAR:$(cat "$CP")" jgpt.spark.SparkMain "$@"

@@ -9,6 +9,7 @@ import jgpt.model.Config;
  * the batch geometry, where the tokens are, and the Hadoop settings to read them with.
  *
  * @param failOnce test hook: "SHARD@STEP" makes that task fail on its first attempt (null: off)
+ * @param delayMs  test hook: every training task first sleeps this long (so a test can kill a worker mid-step)
  */
 record Job(Config cfg, String kernels, int batch, int block, int shards, double dropout,
-           TokenRows train, TokenRows val, Map<String, String> hadoop, String failOnce) implements Serializable {}
+           TokenRows train, TokenRows val, Map<String, String> hadoop, String failOnce, long delayMs) implements Serializable {}

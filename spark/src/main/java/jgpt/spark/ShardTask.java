@@ -37,6 +37,7 @@ final class ShardTask implements Function<Integer, ShardTask.Result> {
         TaskContext ctx = TaskContext.get();
         if (train && job.failOnce() != null && ctx != null && ctx.attemptNumber() == 0 && job.failOnce().equals(shard + "@" + step))
             throw new IllegalStateException("jgpt test hook: shard " + shard + " of step " + step + " fails on its first attempt");
+        if (train && job.delayMs() > 0) Thread.sleep(job.delayMs());
         long t0 = System.nanoTime();
         float[] p = params.value();
         GPT m = ExecutorModels.borrow(job.cfg(), job.kernels());

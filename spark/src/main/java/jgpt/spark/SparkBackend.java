@@ -59,7 +59,7 @@ public final class SparkBackend implements StepGradients.Backend {
             for (Tuple2<String, String> e : conf.getAllWithPrefix("spark.hadoop.")) hadoop.put(e._1(), e._2());
             var tc = r.train();
             Job job = new Job(r.model().cfg, r.kernels(), tc.batch(), tc.block(), r.workers(), tc.dropout(),
-                    rows(r.trainTokens()), r.valTokens() == null ? null : rows(r.valTokens()), hadoop, conf.get("spark.jgpt.test.failOnce", null));
+                    rows(r.trainTokens()), r.valTokens() == null ? null : rows(r.valTokens()), hadoop, conf.get("spark.jgpt.test.failOnce", null), conf.getLong("spark.jgpt.test.taskDelayMs", 0));
             r.log().printf("spark %s on %s: each micro-batch of %d split into %d tasks, %s kernels (Spark's log: %s)%n",
                     v, master, tc.batch(), r.workers(), r.kernels(), r.runDir().resolve("spark.log"));
             return new SparkGradients(sc, r.model(), tc, job, r.runDir(), r.log());
