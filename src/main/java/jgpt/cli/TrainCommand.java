@@ -141,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
                 .shards(runtime.replicas(tc.batch(), model.layout.total));
         int threads = runtime.kernelThreads();
-        System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
+        if (!cluster.on()) System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
                 runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
         var remote = cluster.open(model, runtime.kernelsName(), tc, ds.train, ds.val, runDir);   // null: this machine
         if (remote != null) trainer.gradients(remote);

@@ -105,7 +105,12 @@ public final class SparkBackend implements StepGradients.Backend {
         if (cfg == null || (given != null && !given.equals(cfg.toString()))) return;
         System.setProperty("jgpt.spark.log", file.toAbsolutePath().toString());
         System.setProperty("log4j2.configurationFile", cfg.toString());
-        org.apache.logging.log4j.core.config.Configurator.reconfigure();   // a run before in this JVM logged elsewhere
+        try {   // Spark's logger context (under spark-submit our classes have another loader), also when already running
+            var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(SparkConf.class.getClassLoader(), false);
+            ctx.setConfigLocation(cfg.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The jar this class came from (the shaded jgpt-spark jar), else target/jgpt-spark.jar beside target/classes. */
