@@ -143,8 +143,25 @@ final class SparkGradients implements StepGradients {
                 broadcastMs / steps, fetchMs / steps, computeMs / steps, jobMs / steps, sumMs / steps, mb, job.shards(), mb);
     }
 
+    /** How many warnings and errors Spark logged, and where (they stay out of the terminal). */
+    private String logSummary() {
+        String file = System.getProperty("jgpt.spark.log");
+        if (file == null || !Files.isRegularFile(Path.of(file))) return "spark: log as configured by log4j2";
+        long warn = 0, error = 0;
+        try (var lines = Files.lines(Path.of(file), StandardCharsets.UTF_8)) {
+            for (String l : (Iterable<String>) lines::iterator) {
+                if (l.contains(" WARN ")) warn++;
+                else if (l.contains(" ERROR ")) error++;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return "spark: log in " + file;
+        }
+        return String.format(Locale.ROOT, "spark: %d warning%s, %d error%s logged in %s", warn, warn == 1 ? "" : "s", error, error == 1 ? "" : "s", file);
+    }
+
     @Override public void close() {
         if (steps > 0) log.println(summary());
+        log.println(logSummary());
         try {
             stats.close();
         } catch (IOException ignored) { }
