@@ -39,7 +39,15 @@ final class SparkGradients implements StepGradients {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Runnable holdSpark;                  // Ctrl-C: keeps Spark up until the trainer has saved
     private long steps;
-    private double broadcastMs, fetchMs, computeMs, jobMs, sumMs;
+    private final Split total = new Split();          // over all steps, for the summary
+    private final Split last = new Split();           // the current step, for spark-steps.jsonl
+
+    /** Where a step's time went (ms): broadcast call, slowest task's parameter fetch and compute, whole job, driver's sum. */
+    private static final class Split {
+        double broadcast, fetch, compute, job, sum;
+
+        void add(Split o) { broadcast += o.broadcast; fetch += o.fetch; compute += o.compute; job += o.job; sum += o.sum; }
+    }
 
     private final java.io.PrintStream log;
 
@@ -77,7 +85,9 @@ final class SparkGradients implements StepGradients {
             loss += rs.get(i).loss();
         }
         if (starts.length > 1) model.k.scale(g, 1.0 / starts.length, g.size);
-        sumMs += (System.nanoTime() - t0) / 1e6;
+        last.sum = (System.nanoTime() - t0) / 1e6;
+        total.add(last);
+        steps++;
         logStep(step);
         return loss / starts.length;
     }
@@ -103,31 +113,22 @@ final class SparkGradients implements StepGradients {
         for (int i = 0; i < rs.size(); i++)
             if (rs.get(i).shard() != i) throw new IllegalStateException("shard " + rs.get(i).shard() + " came back at index " + i);
         if (train) {
-            broadcastMs += (t1 - t0) / 1e6;
-            jobMs += (t2 - t1) / 1e6;
-            double fetch = 0, compute = 0;
+            last.broadcast = (t1 - t0) / 1e6;
+            last.job = (t2 - t1) / 1e6;
+            last.fetch = last.compute = 0;
             for (ShardTask.Result r : rs) {
-                fetch = Math.max(fetch, r.fetchNanos() / 1e6);
-                compute = Math.max(compute, r.computeNanos() / 1e6);
+                last.fetch = Math.max(last.fetch, r.fetchNanos() / 1e6);
+                last.compute = Math.max(last.compute, r.computeNanos() / 1e6);
             }
-            fetchMs += fetch;
-            computeMs += compute;
-            steps++;
-            last = new double[] {(t1 - t0) / 1e6, fetch, compute, (t2 - t1) / 1e6};
         }
         return rs;
     }
 
-    private double[] last;
-    private double lastSum;
-
     private void logStep(long step) {
-        double sum = sumMs - lastSum;
-        lastSum = sumMs;
         long p = 4L * model.layout.total;
         try {
             stats.write(String.format(Locale.ROOT, "{\"step\":%d,\"broadcast_ms\":%.3f,\"param_fetch_ms\":%.3f,\"compute_ms\":%.3f,\"job_ms\":%.3f,"
-                    + "\"sum_ms\":%.3f,\"param_bytes\":%d,\"grad_bytes\":%d}%n", step, last[0], last[1], last[2], last[3], sum, p, p * job.shards()));
+                    + "\"sum_ms\":%.3f,\"param_bytes\":%d,\"grad_bytes\":%d}%n", step, last.broadcast, last.fetch, last.compute, last.job, last.sum, p, p * job.shards()));
             stats.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write spark-steps.jsonl: " + e.getMessage(), e);
@@ -140,7 +141,7 @@ final class SparkGradients implements StepGradients {
         double mb = 4.0 * model.layout.total / 1e6;
         return String.format(Locale.ROOT, "spark: per step %.1f ms broadcast + %.1f ms task parameter fetch, %.1f ms compute (slowest shard), "
                         + "%.1f ms whole job, %.1f ms adding gradients; moved %.2f MB parameters out, %d × %.2f MB gradients back",
-                broadcastMs / steps, fetchMs / steps, computeMs / steps, jobMs / steps, sumMs / steps, mb, job.shards(), mb);
+                total.broadcast / steps, total.fetch / steps, total.compute / steps, total.job / steps, total.sum / steps, mb, job.shards(), mb);
     }
 
     /** How many warnings and errors Spark logged, and where (they stay out of the terminal). */
