@@ -178,6 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private DataSet openData(TrainConfig tc) {
         cluster.checkData(data);
+        if (cluster.remote(data)) { var r = cluster.openRemote(data); return new DataSet(r.train(), r.val(), r.tokenizer(), r.tokenizerSpec()); }
         String tok = tokenizer != null ? tokenizer : ("shakespeare-char".equals(recipe) ? "char" : null);
         Dataset d = Datasets.resolve(data, tok, cache != null ? cache : Datasets.defaultCache());
         TokenFile train = d.openTrain();

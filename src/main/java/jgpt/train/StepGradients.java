@@ -31,7 +31,16 @@ public interface StepGradients extends AutoCloseable {
 
         /** The gradients of a run on {@code master} split over {@code workers} shards per micro-batch. */
         StepGradients open(Run run);
+
+        /**
+         * A prepared directory (train.bin, val.bin, tokenizer.json) or an llm.c token file at a URI the
+         * backend's file systems read (hdfs://, s3a://, file://): headers and tokenizer only.
+         */
+        RemoteData openData(String uri);
     }
+
+    /** Token files known by their headers ({@link jgpt.data.TokenFile#remote}); val and tokenizer may be null. */
+    record RemoteData(jgpt.data.TokenFile train, jgpt.data.TokenFile val, jgpt.tokenizer.Tokenizer tokenizer, String tokenizerSpec) {}
 
     /**
      * One run's facts a backend needs: the driver's model (its parameters go out each step, the summed

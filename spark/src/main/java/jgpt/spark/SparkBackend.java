@@ -1,6 +1,9 @@
 package jgpt.spark;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +13,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jgpt.UserError;
 import jgpt.data.TokenFile;
+import jgpt.tokenizer.Tokenizer;
+import jgpt.tokenizer.Tokenizers;
 import jgpt.train.StepGradients;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import scala.Tuple2;
@@ -55,8 +62,7 @@ public final class SparkBackend implements StepGradients.Backend {
         try {
             String v = sc.version();
             if (!atLeast(v, 4, 2)) throw new UserError("Spark " + v + " is too old: jgpt needs Spark 4.2 or newer (the first on JDK 25)");
-            Map<String, String> hadoop = new HashMap<>();
-            for (Tuple2<String, String> e : conf.getAllWithPrefix("spark.hadoop.")) hadoop.put(e._1(), e._2());
+            Map<String, String> hadoop = hadoopSettings(conf);
             var tc = r.train();
             Job job = new Job(r.model().cfg, r.kernels(), tc.batch(), tc.block(), r.workers(), tc.dropout(),
                     rows(r.trainTokens()), r.valTokens() == null ? null : rows(r.valTokens()), hadoop, conf.get("spark.jgpt.test.failOnce", null), conf.getLong("spark.jgpt.test.taskDelayMs", 0));
@@ -69,8 +75,54 @@ public final class SparkBackend implements StepGradients.Backend {
         }
     }
 
-    private static TokenRows rows(TokenFile f) {
-        return new TokenRows(f.path().toAbsolutePath().toUri().toString(), f.dataOffset(), f.size());
+    private static TokenRows rows(TokenFile f) { return new TokenRows(f.uri(), f.dataOffset(), f.size()); }
+
+    @Override public StepGradients.RemoteData openData(String uri) {
+        Configuration conf = new Configuration();
+        hadoopSettings(new SparkConf()).forEach(conf::set);
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+            FileSystem fs = p.getFileSystem(conf);
+            if (!fs.exists(p)) throw new UserError("--data " + uri + " does not exist (prepare it with 'jgpt prepare' and copy the directory there)");
+            boolean dir = fs.getFileStatus(p).isDirectory();
+            org.apache.hadoop.fs.Path train = dir ? new org.apache.hadoop.fs.Path(p, "train.bin") : p;
+            org.apache.hadoop.fs.Path val = dir ? new org.apache.hadoop.fs.Path(p, "val.bin") : null;
+            org.apache.hadoop.fs.Path tok = new org.apache.hadoop.fs.Path(dir ? p : p.getParent(), Tokenizers.FILE);
+            if (!fs.exists(train)) throw new UserError(uri + " has no train.bin: prepare one with 'jgpt prepare --input FILE --out DIR'");
+            if (!fs.exists(tok)) throw new UserError(uri + " has no " + Tokenizers.FILE + " beside its tokens: copy the prepared directory whole");
+            Path local = Files.createTempFile("jgpt-tokenizer", ".json");
+            try {
+                fs.copyToLocalFile(false, tok, new org.apache.hadoop.fs.Path(local.toUri()), true);
+                Tokenizer t = Tokenizers.load(local);
+                return new StepGradients.RemoteData(header(fs, train), val != null && fs.exists(val) ? header(fs, val) : null, t, tok.toString());
+            } finally {
+                Files.deleteIfExists(local);
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read --data " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A token file's layout and count from its first 1024 bytes and its length (see {@link TokenFile}). */
+    private static TokenFile header(FileSystem fs, org.apache.hadoop.fs.Path p) throws IOException {
+        long len = fs.getFileStatus(p).getLen();
+        byte[] head = new byte[(int) Math.min(len, TokenFile.HEADER_BYTES)];
+        try (var in = fs.open(p)) { in.readFully(0, head); }
+        ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        if (head.length >= 12 && b.getInt(0) == TokenFile.MAGIC) {
+            long count = Integer.toUnsignedLong(b.getInt(8));
+            if (b.getInt(4) != TokenFile.VERSION || len != TokenFile.HEADER_BYTES + 2 * count)
+                throw new UserError(p + " is not a whole llm.c token file (version " + b.getInt(4) + ", " + count + " tokens announced, " + len + " bytes)");
+            return TokenFile.remote(p.toString(), TokenFile.Format.LLMC, count);
+        }
+        if (len % 2 != 0) throw new UserError(p + " has an odd byte length (" + len + "), so it is not a file of uint16 tokens");
+        return TokenFile.remote(p.toString(), TokenFile.Format.NANOGPT, len / 2);
+    }
+
+    private static Map<String, String> hadoopSettings(SparkConf conf) {
+        Map<String, String> hadoop = new HashMap<>();
+        for (Tuple2<String, String> e : conf.getAllWithPrefix("spark.hadoop.")) hadoop.put(e._1(), e._2());
+        return hadoop;
     }
 
     /** local[K] → local[K,4]: local masters retry a failed task only when asked to. */

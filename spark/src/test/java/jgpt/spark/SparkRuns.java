@@ -31,8 +31,10 @@ final class SparkRuns {
     }
 
     /** 2 layers, 32 wide, batch 4 × block 32, 2 micro-batches per step, dropout on, constant lr (so a resume with more --steps is the same run). */
-    static List<String> tiny(Path data, Path out, int steps, String kernels) {
-        return new ArrayList<>(List.of("train", "--data", data.toString(), "--out", out.toString(), "--layers", "2", "--heads", "2", "--embd", "32",
+    static List<String> tiny(Path data, Path out, int steps, String kernels) { return tiny(data.toString(), out, steps, kernels); }
+
+    static List<String> tiny(String data, Path out, int steps, String kernels) {
+        return new ArrayList<>(List.of("train", "--data", data, "--out", out.toString(), "--layers", "2", "--heads", "2", "--embd", "32",
                 "--block", "32", "--batch", "4", "--grad-accum", "2", "--dropout", "0.1", "--steps", String.valueOf(steps), "--lr", "3e-3",
                 "--schedule", "constant", "--warmup", "0", "--eval-every", "4", "--eval-batches", "2", "--checkpoint-every", "0",
                 "--seed", "7", "--kernels", kernels, "--threads", "2"));

@@ -66,6 +66,15 @@ class SparkTrainTest {
         assertArrayEquals(Files.readAllBytes(whole.resolve("model.safetensors")), Files.readAllBytes(parts.resolve("model.safetensors")));
     }
 
+    /** --data file:///… goes the cluster way: the driver reads headers and tokenizer through Hadoop, executors the rows. */
+    @Test void dataAtAUriTrainsLikeALocalPath() throws Exception {
+        Path plain = tmp.resolve("plain"), uri = tmp.resolve("uri");
+        assertEquals(0, train(tiny(data, plain, 4, "naive"), "--spark", "local[2]", "--workers", "2"));
+        assertEquals(0, train(tiny(data.toUri().toString(), uri, 4, "naive"), "--spark", "local[2]", "--workers", "2"));
+        assertEquals(losses(plain), losses(uri));
+        assertEquals(2, train(tiny("file:///nonexistent/jgpt-data", tmp.resolve("none"), 4, "naive"), "--spark", "local[2]", "--workers", "2"));
+    }
+
     @Test void mistakesAreOneLine() {
         assertEquals(2, train(tiny(data, tmp.resolve("w9"), 2, "naive"), "--spark", "local[2]", "--workers", "9"));
         assertEquals(2, jgpt.cli.Main.run("train", "--data", SparkRuns.shakespeare().toString(), "--spark", "spark://127.0.0.1:1",
