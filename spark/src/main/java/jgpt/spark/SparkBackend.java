@@ -24,16 +24,9 @@ import scala.Tuple2;
 
 /** {@code train --spark MASTER}: starts the Spark context and hands the trainer {@link SparkGradients}. */
 public final class SparkBackend implements StepGradients.Backend {
-    /** JVM flags Spark needs on JDK 25, plus the Vector API module the kernels use (also in the launcher and scripts/spark-cluster.sh). */
-    static final String EXECUTOR_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
-            + " --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
-            + " --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED"
-            + " --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED"
-            + " --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED"
-            + " --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED"
-            + " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED"
-            + " --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
-            + " -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -XX:+UseParallelGC";
+    /** JVM flags Spark needs on JDK 25, plus the Vector API module the kernels use: scripts/spark-jvm-flags, as a resource. */
+    static final String EXECUTOR_FLAGS = executorFlags();
+
     /** A task that fails is tried this many times (local masters too) before the step fails. */
     static final int TASK_TRIES = 4;
 
@@ -123,6 +116,15 @@ public final class SparkBackend implements StepGradients.Backend {
         Map<String, String> hadoop = new HashMap<>();
         for (Tuple2<String, String> e : conf.getAllWithPrefix("spark.hadoop.")) hadoop.put(e._1(), e._2());
         return hadoop;
+    }
+
+    private static String executorFlags() {
+        try (var in = SparkBackend.class.getResourceAsStream("spark-jvm-flags")) {
+            if (in == null) throw new IllegalStateException("spark-jvm-flags missing from the jgpt-spark jar");
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ") + " -XX:+UseParallelGC";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** local[K] → local[K,4]: local masters retry a failed task only when asked to. */
