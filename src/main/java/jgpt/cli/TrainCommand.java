@@ -75,6 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample", description = "Tokens to sample from the trained model at the end (default 0; 500 with the recipe).") Integer sample;
     @Option(names = "--peak-gflops", description = "fp32 peak assumed for MFU (default: measured at start).") Double peakGflops;
     @Mixin Runtime runtime = new Runtime();
+    @Mixin ClusterOptions cluster = new ClusterOptions();
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
     /** The recipe's defaults, else the general ones. */
@@ -169,10 +170,12 @@ public final class TrainCommand implements Callable<Integer> {
                         trainer.shards(), info.replicas());
         }
         int threads = runtime.kernelThreads();
-        System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
+        if (!cluster.on()) System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
                 runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
+        var remote = cluster.open(model, runtime.kernelsName(), tc, ds.train, ds.val, runDir);   // null: this machine
+        if (remote != null) trainer.gradients(remote);
         if (resuming) trainer.resume();
-        trainer.run();
+        try { trainer.run(); } finally { if (remote != null) remote.close(); }
         ObjectNode summary = new ObjectMapper().createObjectNode();
         summary.put("out", runDir.toString());
         summary.put("steps", trainer.step());
@@ -203,6 +206,8 @@ public final class TrainCommand implements Callable<Integer> {
     record DataSet(TokenFile train, TokenFile val, Tokenizer tokenizer, String tokenizerSpec) {}
 
     private DataSet openData(TrainConfig tc) {
+        cluster.checkData(data);
+        if (cluster.remote(data)) { var r = cluster.openRemote(data); return new DataSet(r.train(), r.val(), r.tokenizer(), r.tokenizerSpec()); }
         String tok = tokenizer != null ? tokenizer : ("shakespeare-char".equals(recipe) ? "char" : null);
         Dataset d = Datasets.resolve(data, tok, cache != null ? cache : Datasets.defaultCache());
         TokenFile train = d.openTrain();

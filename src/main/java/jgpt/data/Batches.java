@@ -23,6 +23,7 @@ public final class Batches implements BatchSource {
     private final long n;
     private long pos; // sequential: start of the next batch
     private final SplitMix64 rng; // random: offsets
+    private final long[] starts;  // next()'s row starts
 
     private Batches(TokenFile file, Mode mode, int B, int T, long seed) {
         if (B <= 0 || T <= 0) throw new IllegalArgumentException("batch size and context must be positive, got B=" + B + " T=" + T);
@@ -36,6 +37,7 @@ public final class Batches implements BatchSource {
             throw new UserError(file.path() + " has " + n + " tokens, too few for one " + mode.name().toLowerCase() + " batch of B=" + B
                     + " x T=" + T + " (needs " + need + "): use a smaller batch size or context length, or more data");
         this.rng = new SplitMix64(seed);
+        this.starts = new long[B];
     }
 
     /** llm.c order: consecutive chunks of B·T tokens, wrapping to the start. */
@@ -66,21 +68,32 @@ public final class Batches implements BatchSource {
 
     /** Fills x and y (each at least B·T, row-major (B,T)) with the next batch. */
     public void next(int[] x, int[] y) {
-        int bt = B * T;
-        if (x.length < bt || y.length < bt)
-            throw new IllegalArgumentException("x and y need B*T = " + bt + " ints, got " + x.length + " and " + y.length);
+        nextStarts(starts);
+        read(starts, x, y);
+    }
+
+    /** The B row starts of the next batch (sequential: pos + b·T, wrapping; random: uniform in [0, n−T−1]). */
+    public void nextStarts(long[] starts) {
+        if (starts.length != B) throw new IllegalArgumentException("need B = " + B + " row starts, got " + starts.length);
         if (mode == Mode.SEQUENTIAL) {
+            int bt = B * T;
             if (pos + bt + 1 > n) pos = 0;
-            for (int b = 0; b < B; b++) row(pos + (long) b * T, x, y, b * T);
+            for (int b = 0; b < B; b++) starts[b] = pos + (long) b * T;
             pos += bt;
         } else {
-            for (int b = 0; b < B; b++) row(rng.nextBelow(n - T), x, y, b * T);
+            for (int b = 0; b < B; b++) starts[b] = rng.nextBelow(n - T);
         }
     }
 
-    private void row(long start, int[] x, int[] y, int off) {
-        file.read(start, x, off, T);
-        file.read(start + 1, y, off, T);
+    /** Fills x and y (each at least B·T) with the rows that begin at starts. */
+    public void read(long[] starts, int[] x, int[] y) {
+        int bt = B * T;
+        if (x.length < bt || y.length < bt)
+            throw new IllegalArgumentException("x and y need B*T = " + bt + " ints, got " + x.length + " and " + y.length);
+        for (int b = 0; b < B; b++) {
+            file.read(starts[b], x, b * T, T);
+            file.read(starts[b] + 1, y, b * T, T);
+        }
     }
 
     /** Back to the first batch (sequential) — for repeated evaluation passes. */

@@ -46,7 +46,14 @@ public final class TokenFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment tokens; // (count) uint16 LE
 
+    private final String remote;        // non-null: a file only a cluster's executors read; nothing mapped here
+
     private TokenFile(Path path, Format format, long count, Arena arena, MemorySegment tokens) {
+        this(path, format, count, arena, tokens, null);
+    }
+
+    private TokenFile(Path path, Format format, long count, Arena arena, MemorySegment tokens, String remote) {
+        this.remote = remote;
         this.path = path;
         this.format = format;
         this.count = count;
@@ -120,18 +127,33 @@ public final class TokenFile implements AutoCloseable {
     }
 
     public Path path() { return path; }
+
+    /**
+     * A token file known by its header only ({@code count} tokens in this layout), at a URI (hdfs://, s3a://, …)
+     * that a cluster's executors read: the driver chooses rows by the count and reads no tokens.
+     */
+    public static TokenFile remote(String uri, Format format, long count) {
+        return new TokenFile(Path.of(uri.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*:/*", "/")), format, count, null, MemorySegment.NULL, uri);
+    }
+
+    /** Where executors read the file: its URI (file:// for a local file). */
+    public String uri() { return remote != null ? remote : path.toAbsolutePath().toUri().toString(); }
     public Format format() { return format; }
+    /** Byte offset of token 0 in the file (the llm.c header's length, or 0). */
+    public long dataOffset() { return format == Format.LLMC ? HEADER_BYTES : 0; }
     /** Number of tokens. */
     public long size() { return count; }
 
     /** Token {@code i} in [0, size()). */
     public int get(long i) {
+        local();
         if (i < 0 || i >= count) throw new IndexOutOfBoundsException("token " + i + " outside [0, " + count + ") of " + path);
         return Short.toUnsignedInt(tokens.getAtIndex(U16, i));
     }
 
     /** Copies tokens [from, from+len) into dst[off ..]. */
     public void read(long from, int[] dst, int off, int len) {
+        local();
         if (from < 0 || len < 0 || from + len > count)
             throw new IndexOutOfBoundsException("tokens [" + from + ", " + (from + len) + ") outside [0, " + count + ") of " + path);
         for (int i = 0; i < len; i++) dst[off + i] = Short.toUnsignedInt(tokens.getAtIndex(U16, from + i));
@@ -145,15 +167,20 @@ public final class TokenFile implements AutoCloseable {
         return a;
     }
 
-    /** Largest token id in the file (one pass; for checking against a vocabulary), -1 when empty. */
+    private void local() {
+        if (remote != null) throw new IllegalStateException(remote + " is read by the cluster's executors, not here");
+    }
+
+    /** Largest token id in the file (one pass; for checking against a vocabulary), -1 when empty or {@link #remote}. */
     public int maxToken() {
+        if (remote != null) return -1;
         int max = -1;
         for (long i = 0; i < count; i++) max = Math.max(max, Short.toUnsignedInt(tokens.getAtIndex(U16, i)));
         return max;
     }
 
     /** Unmaps the file; the TokenFile must not be used afterwards. */
-    @Override public void close() { arena.close(); }
+    @Override public void close() { if (arena != null) arena.close(); }
 
     @Override public String toString() { return path + " (" + count + " tokens, " + format + ")"; }
 

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public record Config(int vocab, int block, int layers, int heads, int embd, int ffn,
                      Norm norm, Activation activation, Positions positions, boolean tied, boolean bias,
-                     double ropeTheta, double lnEps) {
+                     double ropeTheta, double lnEps) implements java.io.Serializable {
 
     /** PRE: x + f(LN(x)) with a final LayerNorm (GPT-2). POST: LN(x + f(x)), the textbook diagram. */
     public enum Norm { PRE, POST }

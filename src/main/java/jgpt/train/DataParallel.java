@@ -63,10 +63,7 @@ public final class DataParallel {
         }
         if (s == 1 || !everyShardCounts) {           // nothing to split, or a shard without a loss to average
             if (!train) return model.loss(x, y, B, T);
-            model.setDropout(dropout, seed);
-            double loss = model.forward(x, y, B, T);
-            model.backward();
-            return loss;
+            return shardForwardBackward(model, x, y, B, T, 0, 1, dropout, seed);
         }
         Shard b = body;
         b.x = x; b.y = y; b.B = B; b.T = T; b.s = s; b.total = total; b.dropout = dropout; b.seed = seed; b.train = train;
@@ -83,8 +80,27 @@ public final class DataParallel {
         return loss;
     }
 
-    /** First row of shard i of s over B rows. */
-    private static int rows(int i, int s, int B) { return (int) ((long) B * i / s); }
+    /** First row of shard i of s over B rows (shard i is rows [rows(i), rows(i+1))). */
+    public static int rows(int i, int s, int B) { return (int) ((long) B * i / s); }
+
+    /**
+     * One shard's forward and backward on {@code m}: rows [firstRow, firstRow + rows) of a batch (x, y hold
+     * just those rows), with the whole batch's dropout masks for those rows and ∇logits scaled by
+     * {@code share}, the shard's part of the batch's counted positions. Adds to m.grads(); returns the
+     * shard's own mean loss. The one shard step of every data-parallel path (threads here, Spark tasks).
+     */
+    public static double shardForwardBackward(GPT m, int[] x, int[] y, int rows, int T, long firstRow, double share,
+                                              double dropout, long seed) {
+        m.setDropout(dropout, seed, firstRow * T);
+        m.setGradScale(share);
+        try {
+            double loss = m.forward(x, y, rows, T);
+            m.backward();
+            return loss;
+        } finally {
+            m.setGradScale(1);
+        }
+    }
 
     private static long counted(int[] y, int from, int to) {
         long c = 0;
@@ -108,10 +124,7 @@ public final class DataParallel {
             GPT r = replicas[i];
             if (!train) { losses[i] = r.loss(xs[i], ys[i], rows, T); return; }
             if (i > 0) r.zeroGrad();
-            r.setDropout(dropout, seed, (long) r0 * T);
-            r.setGradScale((double) counts[i] / total);
-            losses[i] = r.forward(xs[i], ys[i], rows, T);
-            r.backward();
+            losses[i] = shardForwardBackward(r, xs[i], ys[i], rows, T, r0, (double) counts[i] / total, dropout, seed);
         }
     }
 }

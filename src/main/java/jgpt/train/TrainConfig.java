@@ -33,4 +33,6 @@ public record TrainConfig(int batch, int block, int steps, int gradAccum,
 
     public Schedule scheduleFn() { return new Schedule(schedule, lr, minLr, warmup, steps); }
     public int tokensPerStep() { return batch * block * gradAccum; }
+    /** The dropout seed of micro-batch {@code micro} of step {@code step}: the same on every machine and shard. */
+    public long dropoutSeed(long step, int micro) { return seed * 1_000_003L + step * gradAccum + micro; }
 }

@@ -27,14 +27,14 @@ public final class Trainer {
     private final Path out;
     private final Optimizer opt;
     private final Schedule schedule;
-    private final int[] x, y;                    // (B·T) one micro-batch
+    private final long[][] starts, valStarts;     // row starts of the step's micro-batches, of the validation batches
     private final double peakFlops;              // the machine's fp32 peak assumed for MFU
     private final PrintStream log;
     private long step;                           // steps completed
     private double bestVal = Double.POSITIVE_INFINITY;
     private volatile boolean stopRequested;
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
-    private DataParallel dp;                     // how each batch is split over replicas (1 shard: not at all)
+    private StepGradients gradients;             // who computes each step's gradient (local replicas or a cluster)
     private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
     private boolean skipNonFinite;               // --on-nonfinite skip: drop a step whose loss or gradient is NaN/Inf
     private boolean resumed;
@@ -53,18 +53,24 @@ public final class Trainer {
         this.log = log;
         this.opt = Optimizer.create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
         this.schedule = tc.scheduleFn();
-        this.x = new int[tc.batch() * tc.block()];
-        this.y = new int[tc.batch() * tc.block()];
-        this.dp = new DataParallel(model, 1);
+        this.starts = new long[tc.gradAccum()][tc.batch()];
+        this.valStarts = new long[tc.evalBatches()][tc.batch()];
+        this.gradients = new LocalGradients(model, tc, 1, train, val);
     }
 
     /** Splits every batch over n replicas, one per thread (see {@link DataParallel}); 1 = off. */
     public Trainer shards(int n) {
-        if (n != dp.shards()) dp = new DataParallel(model, n);
+        if (n != shards()) gradients = new LocalGradients(model, tc, n, train, val);
         return this;
     }
 
-    public int shards() { return dp.shards(); }
+    public int shards() { return gradients instanceof LocalGradients l ? l.shards() : 1; }
+
+    /** Computes each step's gradient with g instead of this machine's replicas (a cluster). */
+    public Trainer gradients(StepGradients g) {
+        gradients = g;
+        return this;
+    }
 
     /** What a NaN/Inf loss or gradient does: false = stop with an error (default), true = drop that step's update. */
     public Trainer skipNonFinite(boolean skip) { skipNonFinite = skip; return this; }
@@ -92,28 +98,17 @@ public final class Trainer {
     public double computeGradients() {
         if (!gradsZero) model.zeroGrad();
         gradsZero = false;
-        double loss = 0;
-        for (int micro = 0; micro < tc.gradAccum(); micro++) {
-            train.next(x, y);
-            loss += dp.forwardBackward(x, y, tc.batch(), tc.block(), tc.dropout(), tc.seed() * 1_000_003L + step * tc.gradAccum() + micro);
-        }
-        if (tc.gradAccum() > 1) {
-            var g = model.grads();
-            model.k.scale(g, 1.0 / tc.gradAccum(), g.size);
-        }
+        for (long[] micro : starts) train.nextStarts(micro);
+        double loss = gradients.gradients(step, starts);
         if (step == FAULT_NAN_AT_STEP) model.grads().set(0, Double.NaN);
-        return loss / tc.gradAccum();
+        return loss;
     }
 
     /** Mean validation loss over evalBatches batches (the same batches every time). */
     public double evaluate() {
         BatchSource src = val.get();
-        double sum = 0;
-        for (int i = 0; i < tc.evalBatches(); i++) {
-            src.next(x, y);
-            sum += dp.loss(x, y, tc.batch(), tc.block());
-        }
-        return sum / tc.evalBatches();
+        for (long[] batch : valStarts) src.nextStarts(batch);
+        return gradients.validationLoss(valStarts);
     }
 
     /** Runs from the current step to tc.steps; returns the last training loss. */

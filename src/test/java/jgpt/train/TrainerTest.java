@@ -58,6 +58,8 @@ class TrainerTest {
         return new BatchSource() {
             int seen;
             public void next(int[] x, int[] y) { if (++seen > calls) throw new IllegalStateException("simulated crash"); inner.next(x, y); }
+            public void nextStarts(long[] s) { if (++seen > calls) throw new IllegalStateException("simulated crash"); inner.nextStarts(s); }
+            public void read(long[] s, int[] x, int[] y) { inner.read(s, x, y); }
             public long[] state() { return inner.state(); }
             public void restore(long[] s) { inner.restore(s); }
         };
