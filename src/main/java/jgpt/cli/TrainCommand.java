@@ -72,6 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample", description = "Tokens to sample from the trained model at the end (default 0; 500 with the recipe).") Integer sample;
     @Option(names = "--peak-gflops", description = "fp32 peak assumed for MFU (default: measured at start).") Double peakGflops;
     @Mixin Runtime runtime = new Runtime();
+    @Mixin LiveRun live = new LiveRun();
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
     /** The recipe's defaults, else the general ones. */
@@ -143,6 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
                 runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
         if (resuming) trainer.resume();
+        live.attach(trainer, model, ds.tokenizer, tc, runDir, resuming);
         trainer.run();
         ObjectNode summary = new ObjectMapper().createObjectNode();
         summary.put("out", runDir.toString());
@@ -167,6 +169,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (png != null) System.out.println("loss curve: " + png + " (./jgpt plot " + runDir + ")");
         System.out.printf("model saved in %s (sample: ./jgpt sample --model %s)%n", runDir, runDir);
         if (json) System.out.println(summary);
+        live.finish();
         return 0;
     }
 
