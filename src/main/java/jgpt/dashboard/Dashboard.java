@@ -64,6 +64,8 @@ public final class Dashboard implements AutoCloseable {
         this.token = o.token();
         runs.scan();
         InetAddress addr = InetAddress.getByName(o.host());
+        if (!addr.isLoopbackAddress() && (o.token() == null || o.token().length() < 16))
+            throw new IllegalArgumentException("refusing to serve " + o.host() + " without an access token: other machines could read the runs");
         server = HttpServer.create(new InetSocketAddress(addr, o.port()), 64);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -121,7 +123,7 @@ public final class Dashboard implements AutoCloseable {
     // ---- requests ---------------------------------------------------------------------------------------------
 
     private void handle(HttpExchange x) throws IOException {
-        try (x) {
+        try {
             var h = x.getResponseHeaders();
             h.set("Content-Security-Policy", "default-src 'self'");
             h.set("X-Content-Type-Options", "nosniff");
@@ -149,6 +151,8 @@ public final class Dashboard implements AutoCloseable {
             // the client went away
         } catch (RuntimeException e) {
             sendJson(x, 500, Map.of("error", String.valueOf(e.getMessage())));
+        } finally {
+            x.close();
         }
     }
 
