@@ -162,6 +162,7 @@ class DashboardBrowserTest {
             WebElement box = b.findElement(By.id("prompt"));
             box.clear();
             box.sendKeys(prompt);
+            b.findElement(By.id("nudge")).sendKeys("layer.0.wq[3,5]");
             js.executeScript("document.getElementById('next').tBodies[0].replaceChildren()");
             b.findElement(By.id("run")).click();
             wait.until(x -> !x.findElements(By.cssSelector("#next tbody tr")).isEmpty());
@@ -171,6 +172,17 @@ class DashboardBrowserTest {
             assertEquals(ex.at("/top/0/p").asDouble(), Double.parseDouble(first.getAttribute("data-p")));
             assertEquals(String.format(Locale.ROOT, "%.4f", ex.at("/top/0/p").asDouble()), first.findElement(By.cssSelector(".p")).getText());
             assertEquals(ex.at("/top/0/text").asText().replace(" ", "␣").replace("\n", "⏎"), first.findElement(By.cssSelector(".tok")).getText());
+
+            wait.until(x -> x.findElement(By.id("nudges")).getText().contains("layer.0.wq[3,5]"));
+
+            // ranked continuations: the same order as jgpt probe --json
+            b.findElement(By.id("probe")).click();
+            wait.until(x -> x.findElements(By.cssSelector("#probed tbody tr")).size() == 3);
+            JsonNode pr = CliRun.run("probe", "--model", live.toString(), "--prompt", prompt, "--candidates", " be| not| the", "--json").json();
+            List<String> order = b.findElements(By.cssSelector("#probed tbody tr td:nth-child(2)")).stream().map(WebElement::getText).toList();
+            List<String> expected = new java.util.ArrayList<>();
+            for (JsonNode c : pr.get("ranked")) expected.add(c.get("candidate").asText().replace(" ", "␣"));
+            assertEquals(expected, order);
 
             // one heatmap per layer × head
             List<WebElement> heat = b.findElements(By.cssSelector("canvas.heat"));
