@@ -226,9 +226,8 @@ public final class Dashboard implements AutoCloseable {
         o.set("summary", r.summary(System.currentTimeMillis()));
         o.set("config", r.config());
         o.put("generation", r.generation());
-        o.set("columns", r.columns(0));
         o.set("samples", r.samples(0));
-        return o;
+        return o;                                            // the rows come by the event stream
     }
 
     /**

@@ -34,6 +34,9 @@ final class Run {
     private long checkpointStep = -1;
     private long stateModified;
     private boolean gone;
+    private boolean hasModel, hasBest;                      // model.safetensors, best/model.safetensors
+    private ObjectNode config = JSON.createObjectNode();
+    private String configStamp = "";                        // last-modified times the config was read at
 
     Run(String name, Path dir, Path root) {
         this.name = name;
@@ -82,6 +85,9 @@ final class Run {
             changed |= !s.empty();
         }
         changed |= readState();
+        hasModel = file("model.safetensors") != null;
+        hasBest = file("best/model.safetensors") != null;
+        readConfig();
         return changed;
     }
 
@@ -152,7 +158,7 @@ final class Run {
         double age = updated == 0 ? Double.NaN : Math.max(0, (nowMillis - updated) / 1e3);
         double[] last = rows.isEmpty() ? null : rows.getLast();
         boolean finished = totalSteps > 0 && (checkpointStep >= totalSteps || last != null && last[0] + 1 >= totalSteps);
-        String status = gone ? "gone" : finished ? "finished" : rows.isEmpty() ? "waiting"
+        String status = gone ? "gone" : finished ? "finished" : rows.isEmpty() ? (file("metrics.jsonl") == null ? "model" : "waiting")
                 : age * 1e3 > STALLED_AFTER_MS ? "stalled" : "running";
         o.put("status", status);
         putNum(o, "age_s", age);
@@ -167,8 +173,8 @@ final class Run {
         putNum(o, "best_val_loss", best);
         if (totalSteps > 0) o.put("total_steps", totalSteps);
         if (last != null && totalSteps > 0 && status.equals("running")) putNum(o, "eta_s", (totalSteps - last[0] - 1) * recentSeconds());
-        o.put("has_model", file("model.safetensors") != null);
-        o.put("has_best", file("best/model.safetensors") != null);
+        o.put("has_model", hasModel);
+        o.put("has_best", hasBest);
         return o;
     }
 
@@ -181,18 +187,32 @@ final class Run {
         return n == 0 ? Double.NaN : s[n / 2];
     }
 
-    /** config.json (the model) and checkpoint/state.json's train section (the run), as found. */
-    ObjectNode config() {
+    /** config.json (the model), checkpoint/state.json's train section (the run) and run.json (its data), as found. */
+    synchronized ObjectNode config() { return config; }
+
+    private static final String[][] CONFIG_FILES = {{"model", "config.json"}, {"train", "checkpoint/state.json"}, {"data", "run.json"}};
+
+    /** Reads the configuration files again when one of them changed. */
+    private void readConfig() {
+        StringBuilder stamp = new StringBuilder();
+        for (String[] f : CONFIG_FILES) {
+            Path p = file(f[1]);
+            try { stamp.append(p == null ? 0 : Files.getLastModifiedTime(p).toMillis()).append(','); } catch (IOException e) { stamp.append("?,"); }
+        }
+        if (stamp.toString().equals(configStamp)) return;
         ObjectNode o = JSON.createObjectNode();
-        for (String[] f : new String[][] {{"model", "config.json"}, {"train", "checkpoint/state.json"}, {"data", "run.json"}}) {
+        for (String[] f : CONFIG_FILES) {
             Path p = file(f[1]);
             if (p == null) continue;
             try {
                 JsonNode n = JSON.readTree(p.toFile());
                 o.set(f[0], f[0].equals("train") ? n.path("train") : n);
-            } catch (IOException e) { /* being replaced: shown next time */ }
+            } catch (IOException e) {
+                return;                                     // being replaced: read it all next time
+            }
         }
-        return o;
+        config = o;
+        configStamp = stamp.toString();
     }
 
     static void putNum(ObjectNode o, String k, double v) {
