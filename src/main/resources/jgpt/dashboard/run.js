@@ -48,7 +48,7 @@ function make(id, series, log, height) {
     width: width(el), height: height,
     scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
     series: [{ label: document.getElementById('xaxis').selectedOptions[0].text }, ...series],
-    axes: [{}, { size: 60 }],
+    axes: [{}, { size: 74 }],
     cursor: { drag: { x: true, y: false } },
     hooks: { setSelect: [u => { if (u.select.width > 0) zoomed = true; }] },
   };

@@ -216,6 +216,7 @@ class DashboardBrowserTest {
         if (dir == null || dir.isBlank()) return;
         long h = ((Number) b.executeScript("return document.documentElement.scrollHeight")).longValue();
         b.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) Math.min(2400, Math.max(800, h + 20))));
+        b.executeScript("window.scrollTo(0, 0)");
         Thread.sleep(300);                                    // let the charts redraw at the new size
         Files.createDirectories(Path.of(dir));
         Files.write(Path.of(dir, file), b.getScreenshotAs(OutputType.BYTES));
