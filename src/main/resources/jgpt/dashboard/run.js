@@ -33,11 +33,19 @@ function ema(ys, w) {
 
 function xs(r) { return r.cols[document.getElementById('xaxis').value]; }
 
-// one uPlot data table over all runs: the x values merged, each run's series null where it has no point
-function table(seriesOf) {
-  const parts = runs.filter(r => r.cols && r.cols.step.length).map(r => [xs(r), ...seriesOf(r)]);
-  if (!parts.length) return null;
+// one uPlot data table over all runs: the x values merged, each run's n series null where it has no point
+// (a run without rows yet still has its n empty series, so the table always matches the chart's series)
+function table(seriesOf, n) {
+  if (!runs.some(r => r.cols && r.cols.step.length)) return null;
+  const parts = runs.map(r => r.cols && r.cols.step.length ? [xs(r), ...seriesOf(r)] : Array.from({ length: n + 1 }, () => []));
   return parts.length === 1 ? parts[0] : uPlot.join(parts);
+}
+
+// axis labels: small numbers (learning rates, MFU) in exponent form instead of rounded to the same text
+function tick(v) {
+  if (v == null) return '';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 0.01 || a >= 1e7) ? v.toExponential(1) : v.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
 function width(el) { return Math.max(300, el.clientWidth - 4); }
@@ -48,7 +56,7 @@ function make(id, series, log, height) {
     width: width(el), height: height,
     scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
     series: [{ label: document.getElementById('xaxis').selectedOptions[0].text }, ...series],
-    axes: [{}, { size: 74 }],
+    axes: [{}, { size: 74, values: (u, vals) => vals.map(tick) }],
     cursor: { drag: { x: true, y: false } },
     hooks: { setSelect: [u => { if (u.select.width > 0) zoomed = true; }] },
   };
@@ -78,11 +86,11 @@ function build() {
 function draw(resetScales) {
   pending = false;
   const w = Number(document.getElementById('smooth').value);
-  const loss = table(r => [r.cols.loss, ema(r.cols.loss, w), r.cols.val_loss]);
+  const loss = table(r => [r.cols.loss, ema(r.cols.loss, w), r.cols.val_loss], 3);
   if (!loss) return;
   const keep = zoomed && !resetScales;
   charts.loss.setData(loss, !keep);
-  for (const s of SMALL) charts[s.key].setData(table(r => [r.cols[s.key].map(v => (s.log && v <= 0) ? null : v)]), !keep);
+  for (const s of SMALL) charts[s.key].setData(table(r => [r.cols[s.key].map(v => (s.log && v <= 0) ? null : v)], 1), !keep);
   const el = document.getElementById('chart-loss');
   el.dataset.points = runs.map(r => r.cols ? r.cols.step.length : 0).join(',');
 }

@@ -153,8 +153,17 @@ class DashboardBrowserTest {
             wait.until(x -> x.findElement(By.cssSelector("tr[data-run='" + name + "'] .status")).getText().equals("finished"));
             screenshot(b, "dashboard_overview.png");
 
-            b.get(dash.url("/run?run=" + enc + "&run=" + URLEncoder.encode("runs/tiny-lr1e-2", StandardCharsets.UTF_8)).toString());
-            wait.until(x -> (STEPS + "," + STEPS).equals(x.findElement(By.id("chart-loss")).getAttribute("data-points")));
+            // runs overlaid, one of them without a line yet: every chart draws, the browser reports no script error
+            Files.createDirectories(runs.resolve("empty"));
+            Files.writeString(runs.resolve("empty/metrics.jsonl"), "");
+            b.get(dash.url("/").toString());
+            wait.until(x -> !x.findElements(By.cssSelector("tr[data-run='runs/empty']")).isEmpty());
+            b.get(dash.url("/run?run=" + enc + "&run=" + URLEncoder.encode("runs/tiny-lr1e-2", StandardCharsets.UTF_8) + "&run=runs%2Fempty").toString());
+            wait.until(x -> (STEPS + "," + STEPS + ",0").equals(x.findElement(By.id("chart-loss")).getAttribute("data-points")));
+            assertEquals(STEPS, ((Number) js.executeScript("return window.dash.charts.lr.data[0].length")).intValue());
+            List<String> errors = b.manage().logs().get("browser").getAll().stream().map(Object::toString)
+                    .filter(m -> m.contains("SEVERE") && !m.contains("favicon.ico")).toList();
+            assertEquals(List.of(), errors);
 
             // model page: the same top token and probability as jgpt explain --json
             String prompt = "ROMEO:\nWhat say";
