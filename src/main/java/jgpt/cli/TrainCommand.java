@@ -76,6 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--peak-gflops", description = "fp32 peak assumed for MFU (default: measured at start).") Double peakGflops;
     @Mixin Runtime runtime = new Runtime();
     @Mixin ClusterOptions cluster = new ClusterOptions();
+    @Mixin LiveRun live = new LiveRun();
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
     /** The recipe's defaults, else the general ones. */
@@ -175,6 +176,7 @@ public final class TrainCommand implements Callable<Integer> {
         var remote = cluster.open(model, runtime.kernelsName(), tc, ds.train, ds.val, runDir);   // null: this machine
         if (remote != null) trainer.gradients(remote);
         if (resuming) trainer.resume();
+        live.attach(trainer, model, ds.tokenizer, tc, runDir, resuming);
         try { trainer.run(); } finally { if (remote != null) remote.close(); }
         ObjectNode summary = new ObjectMapper().createObjectNode();
         summary.put("out", runDir.toString());
@@ -199,6 +201,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (png != null) System.out.println("loss curve: " + png + " (./jgpt plot " + runDir + ")");
         System.out.printf("model saved in %s (sample: ./jgpt sample --model %s)%n", runDir, runDir);
         if (json) System.out.println(summary);
+        live.finish();
         return 0;
     }
 

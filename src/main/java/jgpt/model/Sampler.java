@@ -19,6 +19,7 @@ public final class Sampler {
     private final int[] kept;            // (vocab) ids that survive top-k
     private final int[] heap;            // (vocab) max-heap of kept ids for the nucleus
     private final double[] minHeap;      // (topK) the k largest logits seen
+    private double total;                // unnormalised mass of kept[0, m) after filter
 
     public Sampler(int vocab, double temperature, int topK, double topP, long seed) {
         if (vocab < 1) throw new IllegalArgumentException("vocab must be ≥ 1");
@@ -38,9 +39,34 @@ public final class Sampler {
 
     /** The next token for logits (≥ vocab entries; only the first vocab are candidates). */
     public int sample(Tensor logits) {
+        if (logits.size < vocab) throw new IllegalArgumentException("logits have " + logits.size + " entries, the sampler needs " + vocab);
+        if (temperature == 0) return argmax(logits, vocab);
+        int m = filter(logits);
+        if (m == 0) return argmax(logits, vocab);          // every logit −∞ or NaN: nothing to draw from
+        double u = rng.nextDouble() * total, cum = 0;
+        for (int j = 0; j < m; j++) {
+            cum += p[kept[j]];
+            if (u < cum) return kept[j];
+        }
+        return kept[m - 1];                                 // rounding left u at the very top
+    }
+
+    /**
+     * The distribution {@link #sample} draws from, normalised: (vocab) probabilities after temperature, top-k and
+     * top-p, zero for the tokens they remove (one-hot on the argmax at temperature 0). Allocates its result.
+     */
+    public double[] distribution(Tensor logits) {
+        if (logits.size < vocab) throw new IllegalArgumentException("logits have " + logits.size + " entries, the sampler needs " + vocab);
+        double[] out = new double[vocab];
+        int m = temperature == 0 ? 0 : filter(logits);
+        if (m == 0) { out[argmax(logits, vocab)] = 1; return out; }
+        for (int j = 0; j < m; j++) out[kept[j]] = p[kept[j]] / total;
+        return out;
+    }
+
+    /** Temperature, top-k, softmax and nucleus: leaves the surviving ids in kept[0, m), their weights in p, their sum in total; returns m. */
+    private int filter(Tensor logits) {
         int V = vocab;
-        if (logits.size < V) throw new IllegalArgumentException("logits have " + logits.size + " entries, the sampler needs " + V);
-        if (temperature == 0) return argmax(logits, V);
         double invT = 1.0 / temperature;
         for (int i = 0; i < V; i++) p[i] = logits.get(i) * invT;
 
@@ -51,7 +77,7 @@ public final class Sampler {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < V; i++)
             if (p[i] >= threshold && p[i] > Double.NEGATIVE_INFINITY) { kept[m++] = i; max = Math.max(max, p[i]); }
-        if (m == 0) return argmax(logits, V);              // every logit −∞ or NaN: nothing to draw from
+        if (m == 0) return 0;
 
         // softmax over the kept ids (unnormalised; the total is carried along)
         double total = 0;
@@ -73,13 +99,8 @@ public final class Sampler {
             m = taken;
             total = mass;
         }
-
-        double u = rng.nextDouble() * total, cum = 0;
-        for (int j = 0; j < m; j++) {
-            cum += p[kept[j]];
-            if (u < cum) return kept[j];
-        }
-        return kept[m - 1];                                 // rounding left u at the very top
+        this.total = total;
+        return m;
     }
 
     /** Greedy choice: the first id with the largest logit. */

@@ -38,6 +38,7 @@ public final class Trainer {
     private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
     private boolean skipNonFinite;               // --on-nonfinite skip: drop a step whose loss or gradient is NaN/Inf
     private boolean resumed;
+    private java.util.function.LongConsumer afterStep = s -> { };   // samples.jsonl, a live dashboard
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
@@ -74,6 +75,9 @@ public final class Trainer {
 
     /** What a NaN/Inf loss or gradient does: false = stop with an error (default), true = drop that step's update. */
     public Trainer skipNonFinite(boolean skip) { skipNonFinite = skip; return this; }
+
+    /** Called after every step, its metrics line written, with the number of steps completed. */
+    public Trainer afterStep(java.util.function.LongConsumer f) { afterStep = f; return this; }
 
     public Optimizer optimizer() { return opt; }
     public long step() { return step; }
@@ -154,6 +158,7 @@ public final class Trainer {
                     progress.note(String.format("step %d: train loss %.4f, val loss %.4f", step, loss, lastVal));
                 }
                 metrics.write(m);
+                afterStep.accept(step);
                 progress.update(step, loss, tc.tokensPerStep() / sec);
                 if (tc.checkpointEvery() > 0 && step % tc.checkpointEvery() == 0 && !last) save();
             }
