@@ -20,7 +20,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError || ex instanceof java.io.UncheckedIOException) {
-                cmd.getErr().println("jgpt: " + ex.getMessage());
+                cmd.getErr().println("jgpt: " + oneLine(ex));
                 cmd.getErr().flush();
                 return 2;
             }
@@ -33,6 +33,13 @@ public final class Main implements Runnable {
             return 2;
         });
         return cl.execute(args);
+    }
+
+    /** The library's message; a setting's name at its start becomes the flag ("batch must …" → "--batch must …"). */
+    static String oneLine(Exception ex) {
+        String m = String.valueOf(ex.getMessage());
+        if (ex instanceof jgpt.InvalidSetting s && m.startsWith(s.setting())) m = "--" + m;
+        return m.replace('\n', ' ');
     }
 
     @Override public void run() {

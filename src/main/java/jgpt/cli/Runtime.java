@@ -26,11 +26,11 @@ final class Runtime {
     int kernelThreads() { return kernelsName().equals("naive") ? 1 : threads(); }
 
     /** What --kernels resolves to: blas, java or naive. */
-    String kernelsName() { return KernelsFactory.resolve(kernels); }
+    String kernelsName() { return jgpt.tensor.KernelSets.resolve(kernels); }
 
     Kernels kernels() {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);
-        if (made == null) made = KernelsFactory.create(kernels, threads());
+        if (made == null) made = jgpt.tensor.KernelSets.named(kernels, threads());
         return made;
     }
 
@@ -47,5 +47,5 @@ final class Runtime {
     }
 
     /** The machine's fp32 peak used for MFU, measured with the matrix product of these kernels. */
-    double peakFlops() { return KernelsFactory.peakFlops(kernels(), threads()); }
+    double peakFlops() { return jgpt.tensor.KernelSets.peakFlops(kernels(), threads()); }
 }

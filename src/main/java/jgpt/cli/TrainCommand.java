@@ -153,8 +153,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (n > 0 && ds.tokenizer != null && trainer.step() == tc.steps()) {
             System.out.println("---- sample ----");
             var out = new java.io.PrintStream(System.out, false, java.nio.charset.StandardCharsets.UTF_8);
-            TextStreamer stream = new TextStreamer(ds.tokenizer, out);
-            int[] prompt = SampleCommand.defaultPrompt(ds.tokenizer);
+            var stream = new jgpt.tokenizer.TextStreamer(ds.tokenizer, out);
+            int[] prompt = Tokenizers.defaultPrompt(ds.tokenizer);
             new Generator(model).generate(prompt, n, new Sampler(ds.tokenizer.vocabSize(), 0.8, 200, 1.0, tc.seed()), stream::accept);
             stream.finish();
             out.println();

@@ -36,11 +36,12 @@ public final class Trainer {
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
     private DataParallel dp;                     // how each batch is split over replicas (1 shard: not at all)
     private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
+    private java.util.function.Consumer<ObjectNode> onStep = m -> { };
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
         if (tc.block() > model.cfg.block())
-            throw new jgpt.UserError("--block " + tc.block() + " is larger than the model's context " + model.cfg.block());
+            throw new jgpt.InvalidSetting("block", "block " + tc.block() + " is larger than the model's context " + model.cfg.block());
         this.model = model;
         this.tokenizer = tokenizer;
         this.tc = tc;
@@ -63,6 +64,9 @@ public final class Trainer {
     }
 
     public int shards() { return dp.shards(); }
+
+    /** Called after every step with that step's metrics.jsonl record. */
+    public Trainer onStep(java.util.function.Consumer<ObjectNode> f) { onStep = f; return this; }
 
     public Optimizer optimizer() { return opt; }
     public long step() { return step; }
@@ -149,6 +153,7 @@ public final class Trainer {
                     progress.note(String.format("step %d: train loss %.4f, val loss %.4f", step, loss, lastVal));
                 }
                 metrics.write(m);
+                onStep.accept(m);
                 progress.update(step, loss, tc.tokensPerStep() / sec);
                 if (tc.checkpointEvery() > 0 && step % tc.checkpointEvery() == 0 && !last) save();
             }
