@@ -32,6 +32,30 @@ public final class Main implements Runnable {
             c.getErr().flush();
             return 2;
         });
+        cl.setOverwrittenOptionsAllowed(true);                 // a flag on the command line overrides a config file's
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine sub = parsed.subcommand() != null ? parsed.subcommand().commandSpec().commandLine() : null;
+            if (sub != null && !parsed.subcommand().isUsageHelpRequested() && ConfigFile.printRequested(sub)) {
+                sub.getOut().print(ConfigFile.resolved(sub.getCommandSpec()));
+                sub.getOut().println();
+                sub.getOut().flush();
+                return 0;
+            }
+            return runLast.execute(parsed);
+        });
+        if (args.length > 0) {
+            CommandLine sub = cl.getSubcommands().get(args[0]);
+            if (sub != null && sub.getCommandSpec().findOption("--config") != null) {
+                try {
+                    args = ConfigFile.expand(sub.getCommandSpec(), args);
+                } catch (UserError e) {
+                    cl.getErr().println("jgpt: " + e.getMessage());
+                    cl.getErr().flush();
+                    return 2;
+                }
+            }
+        }
         return cl.execute(args);
     }
 

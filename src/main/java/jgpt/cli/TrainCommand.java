@@ -37,7 +37,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-data", description = "Token file for validation when --data is a single token file.") Path valData;
     @Option(names = "--tokenizer", description = "For text data: char, gpt2, or a tokenizer.json (default: char with the shakespeare-char recipe, else gpt2).") String tokenizer;
     @Option(names = "--cache", description = "Where downloads and tokenized text are cached (default $JGPT_CACHE or ~/.cache/jgpt).") Path cache;
-    @Option(names = "--recipe", description = "Preset hyperparameters: shakespeare-char (nanoGPT's CPU Shakespeare config). Explicit flags override it.") String recipe;
+    @Mixin ConfigFile configFile = new ConfigFile();   // --config, --recipe, --print-config: flags from JSON files (expanded in Main)
 
     // ---- the model
     @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors).") Path init;
@@ -74,14 +74,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin Runtime runtime = new Runtime();
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
-    /** The recipe's defaults, else the general ones. */
+    /** The given value, else the general default (recipes arrive as flags: recipes/NAME.json, see ConfigFile). */
     private <T> T pick(T given, T recipeValue, T general) {
-        if (given != null) return given;
-        return "shakespeare-char".equals(recipe) && recipeValue != null ? recipeValue : general;
+        return given != null ? given : general;
     }
 
     @Override public Integer call() throws Exception {
-        if (recipe != null && !recipe.equals("shakespeare-char")) throw new UserError("unknown --recipe '" + recipe + "': use shakespeare-char");
         var kernels = runtime.kernels();
         var log = System.out;
         if (resume != null) return resumeRun(kernels);
@@ -92,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
                 pick(eps, 1e-8, 1e-8), pick(weightDecay, 0.1, 0.1), pick(momentum, 0.0, 0.0), pick(schedule, "cosine", "cosine"),
                 pick(warmup, 100, 100), pick(clip, 1.0, 1.0), pick(dropout, 0.0, 0.0), pick(sampling, "random", "random"),
                 pick(evalEvery, 250, 250), pick(evalBatches, 200, 20), pick(checkpointEvery, 500, 500), pick(seed, 1337L, 1337L));
-        double minLrV = minLr != null ? minLr : ("shakespeare-char".equals(recipe) ? 1e-4 : tc.lr() / 10);
+        double minLrV = minLr != null ? minLr : tc.lr() / 10;
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
         if (Checkpoint.find(runDir) != null)
@@ -174,7 +172,7 @@ public final class TrainCommand implements Callable<Integer> {
     record DataSet(TokenFile train, TokenFile val, Tokenizer tokenizer, String tokenizerSpec) {}
 
     private DataSet openData(TrainConfig tc) {
-        String tok = tokenizer != null ? tokenizer : ("shakespeare-char".equals(recipe) ? "char" : null);
+        String tok = tokenizer;
         Dataset d = Datasets.resolve(data, tok, cache != null ? cache : Datasets.defaultCache());
         TokenFile train = d.openTrain();
         TokenFile val = valData != null ? TokenFile.open(valData) : d.openVal();
