@@ -46,21 +46,20 @@ public final class Gpt {
 
     /**
      * Loads a model: a Hugging Face GPT-2 directory (config.json, model.safetensors and, unless it is GPT-2's,
-     * tokenizer.json) as written by {@code jgpt train}.
+     * tokenizer.json) as written by {@code jgpt train}, or an llm.c checkpoint file (its tokenizer beside it);
+     * {@link ModelStore} tells them apart.
      * @param kernels e.g. {@link KernelSets#named KernelSets.named("naive", 1)} for bit-reproducible results
      */
     public static Gpt load(Path path, Kernels kernels) {
         if (!Files.exists(path)) throw new UserError("model " + path + " does not exist");
-        if (!Files.isDirectory(path))     // the one place where other model formats (llm.c checkpoints) plug in
-            throw new UserError("model " + path + " is a file: give a model directory (config.json + model.safetensors)");
         GPT g = ModelStore.load(path, kernels);
-        return new Gpt(g, Tokenizers.load(path, g.cfg.vocab()), path);
+        return new Gpt(g, Tokenizers.forModel(path, g.cfg.vocab()), path);
     }
 
     GPT engine() { return model; }
     Tokenizer tokenizer() { return tokenizer; }
 
-    /** Where the model was loaded from or trained into. */
+    /** Where the model was loaded from (a directory or an llm.c file) or trained into. */
     public Path directory() { return dir; }
 
     /** The model's context: the most tokens it sees at once. */

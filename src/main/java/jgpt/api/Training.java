@@ -48,8 +48,10 @@ public final class Training {
         TrainConfig tc = new TrainConfig(b.batch, b.block, b.steps, 1, b.optimizer, b.lr, b.minLr >= 0 ? b.minLr : b.lr / 10, 0.9, 0.99,
                 1e-8, b.weightDecay, 0, b.schedule, b.warmup, b.clip, 0, "random", b.evalEvery, b.evalBatches, b.checkpointEvery, b.seed);
         String tokSpec = b.tokenizer;
-        if (tokSpec == null && b.base != null && b.base.directory() != null)
-            tokSpec = b.base.directory().resolve(jgpt.tokenizer.Tokenizers.FILE).toString();   // fine-tuning: the model's own tokens
+        if (tokSpec == null && b.base != null) {            // fine-tuning: the model's own tokens
+            Path f = b.base.directory().resolve(jgpt.tokenizer.Tokenizers.FILE);
+            tokSpec = java.nio.file.Files.isRegularFile(f) ? f.toString() : b.base.tokenizerKind().equals("gpt2") ? "gpt2" : null;
+        }
         Dataset d = Datasets.resolve(b.data, tokSpec, null);
         TokenFile train = d.openTrain(), val = d.openVal();
         Tokenizer tok = d.tokenizer();

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 public final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin Runtime runtime = new Runtime();
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json + model.safetensors)")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json + model.safetensors) or llm.c checkpoint file")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "token file: llm.c format or headerless uint16")
@@ -55,7 +55,7 @@ public final class EvalCommand implements Callable<Integer> {
             int T = block == 0 ? cfg.block() : block;
             if (T > cfg.block())
                 throw new UserError("--block " + T + " is larger than the model's context of " + cfg.block()
-                        + " (n_positions in " + model.resolve(ModelStore.CONFIG) + ")");
+                        + (java.nio.file.Files.isDirectory(model) ? " (n_positions in " + model.resolve(ModelStore.CONFIG) + ")" : " (maxT in " + model + ")"));
             int B = batch;
             long perBatch = (long) B * T;
             if ((long) B * T > Integer.MAX_VALUE / 2) throw new UserError("--batch × --block is too large");

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 
 /** Options shared by explain and probe: which model (a directory, or a randomly initialised preset) and its tokenizer. */
 final class InspectModel {
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory (config.json, model.safetensors, tokenizer)") Path model;
+    @Option(names = "--model", paramLabel = "DIR", description = "model directory (config.json, model.safetensors, tokenizer) or llm.c checkpoint file") Path model;
     @Option(names = "--preset", paramLabel = "NAME", description = "instead of --model: a preset with random GPT-2 init (untrained)") String preset;
     @Option(names = "--seed", defaultValue = "1337", description = "init seed for --preset (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--dtype", defaultValue = "F32", description = "F32 or F64 (F64 makes nudges exact to more digits)") DType dtype;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jgpt", mixinStandardHelpOptions = true, version = "jgpt 0.1.0",
         description = "Train, run and explain GPT-style transformer language models in pure Java.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, PrepareCommand.class, TokenizerCommand.class,
-                ParamsCommand.class, ExplainCommand.class, ProbeCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+                ParamsCommand.class, ExplainCommand.class, ProbeCommand.class, PlotCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

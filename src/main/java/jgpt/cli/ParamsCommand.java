@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
                 "Start from --model DIR or --preset NAME (default gpt2) and override sizes/variants with train's shape flags."})
 public final class ParamsCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory (reads config.json)") Path model;
+    @Option(names = "--model", paramLabel = "DIR", description = "model directory (reads config.json) or llm.c checkpoint file (reads its header)") Path model;
     @Option(names = "--preset", paramLabel = "NAME", description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = Presets.class) String preset;
     @Option(names = "--block", description = "context length T (same as --context)") Integer block;
     @Mixin ModelShape shape;

@@ -6,8 +6,12 @@ import java.nio.file.Path;
 import jgpt.UserError;
 import jgpt.io.AtomicFiles;
 
-/** RUNDIR/run.json: where a run's data came from, so --resume needs no other flag. */
-record RunInfo(String data, String valData, String tokenizer, int threads) {
+/**
+ * RUNDIR/run.json: where a run's data came from and what its bits depend on (kernels, replicas), so
+ * --resume needs no other flag and continues with the same numbers. threads is informative only.
+ */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+record RunInfo(String data, String valData, String tokenizer, int threads, String kernels, int replicas) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static void write(Path run, RunInfo info) throws IOException {

@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 final class Runtime {
     @Option(names = "--threads", description = "Worker threads (default: -Djgpt.threads, else all cores).") Integer threads;
     @Option(names = "--kernels", description = "auto (default: OpenBLAS matrix products where its bundled library loads, else java) | blas | java (pure Java, Vector API) | naive (reference loops).")
-    String kernels = System.getProperty("jgpt.kernels", "auto");
+    String kernels;       // null: not given (-Djgpt.kernels, else auto; --resume takes the run's)
 
     @Option(names = "--replicas", description = "auto (default) | N: split each batch over N model replicas, one per thread, and add up their gradients "
             + "(data parallel inside the machine: two synchronisations per step instead of one per kernel, one more gradient buffer per replica). "
             + "auto: one per thread when the extra gradient buffers take at most " + AUTO_REPLICA_MB + " MB, else 1.")
-    String replicas = System.getProperty("jgpt.replicas", "auto");
+    String replicas;      // null: not given (-Djgpt.replicas, else auto; --resume takes the run's)
 
     /** auto stops replicating above this much extra gradient memory (GPT-2 124M would need 474 MB more per replica). */
     static final long AUTO_REPLICA_MB = 256;
@@ -26,11 +26,22 @@ final class Runtime {
     int kernelThreads() { return kernelsName().equals("naive") ? 1 : threads(); }
 
     /** What --kernels resolves to: blas, java or naive. */
-    String kernelsName() { return jgpt.tensor.KernelSets.resolve(kernels); }
+    String kernelsName() { return jgpt.tensor.KernelSets.resolve(kernelsFlag()); }
+
+    private String kernelsFlag() { return kernels != null ? kernels : System.getProperty("jgpt.kernels", "auto"); }
+
+    /**
+     * --resume: the run's kernels and replica count unless given now, since a run's bits depend on both
+     * (not on the thread count: every kernel's result is the same on any number of threads).
+     */
+    void inherit(String runKernels, int runReplicas) {
+        if (kernels == null && System.getProperty("jgpt.kernels") == null && runKernels != null) kernels = runKernels;
+        if (replicas == null && System.getProperty("jgpt.replicas") == null && runReplicas > 0) replicas = String.valueOf(runReplicas);
+    }
 
     Kernels kernels() {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);
-        if (made == null) made = jgpt.tensor.KernelSets.named(kernels, threads());
+        if (made == null) made = jgpt.tensor.KernelSets.named(kernelsFlag(), threads());
         return made;
     }
 
@@ -38,6 +49,7 @@ final class Runtime {
     int replicas(int batch, long params) {
         int threads = kernelThreads();
         int n;
+        String replicas = this.replicas != null ? this.replicas : System.getProperty("jgpt.replicas", "auto");
         if (replicas.equals("auto")) n = 4L * params * (threads - 1) <= AUTO_REPLICA_MB << 20 ? threads : 1;
         else {
             try { n = Integer.parseInt(replicas.trim()); } catch (NumberFormatException e) { n = 0; }

@@ -31,7 +31,7 @@ public final class SampleCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin Runtime runtime = new Runtime();
     static final int GPT2_EOT = 50256;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + weights, tokenizer.json unless GPT-2).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + weights, tokenizer.json unless GPT-2) or llm.c checkpoint file.")
     Path model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (default: GPT-2's <|endoftext|>, else a newline).")
@@ -57,11 +57,11 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         validate();
-        if (!Files.isDirectory(model))
-            throw new UserError("--model " + model + ": no such directory (give a model directory with config.json and its weights)");
+        if (!Files.exists(model))
+            throw new UserError("--model " + model + ": not found (give a model directory with config.json and its weights, or an llm.c checkpoint file)");
         Kernels kernels = runtime.kernels();
         GPT gpt = ModelStore.load(model, kernels);
-        Tokenizer tok = Tokenizers.load(model);
+        Tokenizer tok = Tokenizers.forModel(model, gpt.cfg.vocab());
         int V = gpt.cfg.vocab();
         if (tok.vocabSize() > V)
             throw new UserError("the tokenizer in " + model + " has " + tok.vocabSize() + " tokens but the model only " + V + ": they do not belong together");

@@ -40,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin ConfigFile configFile = new ConfigFile();   // --config, --recipe, --print-config: flags from JSON files (expanded in Main)
 
     // ---- the model
-    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors).") Path init;
+    @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors) or llm.c checkpoint file.") Path init;
     @Option(names = "--preset", description = "Architecture preset: ${COMPLETION-CANDIDATES}", completionCandidates = Presets.class) String preset;
     @Mixin ModelShape shape = new ModelShape();
 
@@ -101,7 +101,8 @@ public final class TrainCommand implements Callable<Integer> {
         // ---- model
         GPT model = buildModel(ds, tc, kernels);
         Files.createDirectories(runDir);
-        RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads()));
+        RunInfo.write(runDir, new RunInfo(data, valData == null ? null : valData.toString(), ds.tokenizerSpec, runtime.threads(),
+                runtime.kernelsName(), runtime.replicas(tc.batch(), model.layout.total)));
         log.printf("model: %s, %,d parameters%n", describe(model.cfg), model.layout.total);
         log.printf("data: %s (%,d train tokens%s)%n", ds.train.path(), ds.train.size(), ds.val == null ? ", no validation split" : String.format(", %,d val tokens", ds.val.size()));
         return train(model, ds, tc, runDir, false);
@@ -120,8 +121,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (steps != null) tc = new TrainConfig(tc.batch(), tc.block(), steps, tc.gradAccum(), tc.optimizer(), tc.lr(), tc.minLr(), tc.beta1(), tc.beta2(),
                 tc.eps(), tc.weightDecay(), tc.momentum(), tc.schedule(), tc.warmup(), tc.clip(), tc.dropout(), tc.sampling(), tc.evalEvery(),
                 tc.evalBatches(), tc.checkpointEvery(), tc.seed());
-        if (runtime.threads() != info.threads())
-            System.err.printf("jgpt: note: resuming with %d threads, the run used %d: losses may differ in the last bits%n", runtime.threads(), info.threads());
+        runtime.inherit(info.kernels(), info.replicas());
+        if (info.kernels() != null && !runtime.kernelsName().equals(info.kernels()))
+            System.err.printf("jgpt: note: resuming with %s kernels, the run used %s: losses will differ in the last bits%n", runtime.kernelsName(), info.kernels());
         data = info.data();
         valData = info.valData() == null ? null : Path.of(info.valData());
         tokenizer = info.tokenizer();
@@ -137,6 +139,12 @@ public final class TrainCommand implements Callable<Integer> {
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
                 .shards(runtime.replicas(tc.batch(), model.layout.total));
+        if (resuming) {
+            RunInfo info = RunInfo.read(runDir);
+            if (info.replicas() > 0 && info.replicas() != trainer.shards())
+                System.err.printf("jgpt: note: resuming with the batch split over %d replicas, the run used %d: losses will differ in the last bits%n",
+                        trainer.shards(), info.replicas());
+        }
         int threads = runtime.kernelThreads();
         System.out.printf("compute: %d thread%s, %s kernels, batch split over %d replica%s%n", threads, threads == 1 ? "" : "s",
                 runtime.kernelsName(), trainer.shards(), trainer.shards() == 1 ? "" : "s");
@@ -192,7 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (init != null) {
             Config c = ModelStore.readConfig(init);
             if (tc.block() > c.block())
-                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init.resolve(ModelStore.CONFIG)
+                throw new UserError("--block " + tc.block() + " is larger than the context of the model in " + init
                         + " (n_positions " + c.block() + "): use --block " + c.block() + " or less");
             model = ModelStore.load(init, kernels);
             if (ds.tokenizer != null && ds.tokenizer.vocabSize() != model.cfg.vocab())

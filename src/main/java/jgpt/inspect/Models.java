@@ -19,7 +19,7 @@ public final class Models {
 
     public static Config readConfig(Path dir) { return ModelStore.readConfig(dir); }
 
-    /** Weights from a model directory (config.json + model.safetensors). */
+    /** Weights from a model directory (config.json + model.safetensors) or an llm.c checkpoint file. */
     public static GPT load(Path dir, DType dtype) { return ModelStore.load(dir, dtype, kernels()); }
 
     /** Vector API kernels for F32; F64 tensors fall back to the reference loops inside them. */
@@ -33,7 +33,7 @@ public final class Models {
     /** The model directory's tokenizer (GPT-2's when it has none and a GPT-2 vocabulary); dir null = a preset. */
     public static Explainer.Vocab vocab(Path dir, Config cfg) {
         Tokenizer t;
-        if (dir != null) t = Tokenizers.load(dir, cfg.vocab());
+        if (dir != null) t = Tokenizers.forModel(dir, cfg.vocab());
         else if (cfg.vocab() == Gpt2Tokenizer.VOCAB) t = new Gpt2Tokenizer();
         else throw new UserError("a preset with a " + cfg.vocab() + "-token vocabulary has no tokenizer: use --model DIR (a trained model with its tokenizer.json)");
         Tokenizers.checkCompatible(t, cfg.vocab(), dir != null ? "the model in " + dir : "this preset");

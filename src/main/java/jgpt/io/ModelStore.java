@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * Tensor names are GPT-2's, with or without the "transformer." prefix. GPT-2's Conv1D stores weights
  * (in, out) like we do, so every weight copies straight across, except the fused attention input
  * c_attn (C, 3C) whose column blocks are wq | wk | wv.
+ * <p>
+ * Where a model is read, a file instead of a directory is an llm.c checkpoint ({@link LlmcCheckpoint}).
  */
 public final class ModelStore {
     private ModelStore() {}
@@ -55,8 +57,9 @@ public final class ModelStore {
     // config.json
     // =====================================================================================================
 
-    /** Reads and validates dir/config.json. */
+    /** Reads and validates dir/config.json, or the header of an llm.c checkpoint file. */
     public static Config readConfig(Path dir) {
+        if (Files.isRegularFile(dir)) return LlmcCheckpoint.readConfig(dir);
         requireDir(dir);
         Path file = dir.resolve(CONFIG);
         JsonNode root;
@@ -265,27 +268,41 @@ public final class ModelStore {
         }
     }
 
+    /** Where an opened model's weights come from: a safetensors file or an llm.c checkpoint. */
+    interface Source extends AutoCloseable {
+        /** Fills params (F32 or F64, the layout's size, ParamLayout order). */
+        void readInto(Tensor params);
+        @Override void close();
+    }
+
     /**
-     * A model directory whose config and tensor index have been checked: nothing allocated yet beyond the
-     * header, so a caller can build its model and then {@link #readInto} the model's own buffer.
+     * A model (directory or llm.c checkpoint file) whose config and tensor index have been checked: nothing allocated
+     * yet beyond the header, so a caller can build its model and then {@link #readInto} the model's own buffer.
      */
     public static final class Opened implements AutoCloseable {
-        public final Path dir;
+        public final Path dir;          // the model directory, or the llm.c checkpoint file
         public final Config cfg;
         public final ParamLayout layout;
-        private final Safetensors.Reader r;
-        private final Map<HfTensor, Safetensors.Entry> found;
-        private final Safetensors.Entry tiedHead;       // lm_head.weight of a tied checkpoint, or null
+        private final Source source;
 
-        private Opened(Path dir, Config cfg, ParamLayout layout, Safetensors.Reader r,
-                       Map<HfTensor, Safetensors.Entry> found, Safetensors.Entry tiedHead) {
-            this.dir = dir; this.cfg = cfg; this.layout = layout; this.r = r; this.found = found; this.tiedHead = tiedHead;
+        Opened(Path dir, Config cfg, ParamLayout layout, Source source) {
+            this.dir = dir; this.cfg = cfg; this.layout = layout; this.source = source;
         }
 
         /** Fills params (F32 or F64, {@code layout.total} elements in ParamLayout order) from the file. */
         public void readInto(Tensor params) {
             if (params.size != layout.total)
                 throw new IllegalArgumentException("params has " + params.size + " elements, layout needs " + layout.total);
+            source.readInto(params);
+        }
+
+        @Override public void close() { source.close(); }
+    }
+
+    /** The tensors of a model directory's model.safetensors, matched against its config. */
+    private record SafetensorsSource(Path dir, ParamLayout layout, Safetensors.Reader r, Map<HfTensor, Safetensors.Entry> found,
+                                     Safetensors.Entry tiedHead) implements Source {
+        @Override public void readInto(Tensor params) {
             found.forEach((h, e) -> {
                 if (h.direct()) {
                     ParamLayout.Spec s = h.parts.getFirst().spec;
@@ -320,8 +337,12 @@ public final class ModelStore {
         return params.view(s.name(), Math.toIntExact(s.offset()), s.shape());
     }
 
-    /** Reads config.json, opens model.safetensors and matches every tensor against the config. */
+    /**
+     * Reads config.json, opens model.safetensors and matches every tensor against the config; a file instead of a
+     * directory is read as an llm.c checkpoint ({@link LlmcCheckpoint}).
+     */
     public static Opened open(Path dir) {
+        if (Files.isRegularFile(dir)) return LlmcCheckpoint.open(dir);
         Config cfg = readConfig(dir);
         ParamLayout layout = new ParamLayout(cfg);
         Path file = dir.resolve(WEIGHTS);
@@ -362,7 +383,7 @@ public final class ModelStore {
             Map<HfTensor, Safetensors.Entry> ordered = new LinkedHashMap<>();
             found.entrySet().stream().sorted((a, b) -> Long.compare(a.getValue().begin(), b.getValue().begin()))
                     .forEach(en -> ordered.put(en.getKey(), en.getValue()));
-            return new Opened(dir, cfg, layout, r, ordered, tiedHead);
+            return new Opened(dir, cfg, layout, new SafetensorsSource(dir, layout, r, ordered, tiedHead));
         } catch (RuntimeException e) {
             r.close();
             throw e;
@@ -377,10 +398,8 @@ public final class ModelStore {
     }
 
     private static void requireDir(Path dir) {
-        if (Files.isRegularFile(dir))
-            throw new UserError(dir + ": is a file; give the model directory (holding " + CONFIG + " and " + WEIGHTS + ")");
         if (!Files.isDirectory(dir))
-            throw new UserError(dir + ": model directory not found");
+            throw new UserError(dir + ": model not found (give a model directory or an llm.c checkpoint file)");
     }
 
     // =====================================================================================================

@@ -26,8 +26,10 @@ public class FastKernels extends NaiveKernels {
     private final Elementwise ew = new Elementwise();
     private final Rows rows = new Rows();
     private final Attention att = new Attention();
-    private float[][] partial = new float[0][];      // (threads, 2·C) per-worker dGain|dBias sums
-    private double[] partialD = new double[0];       // (threads) per-worker sums of squares
+    /** Most chunks a reduction is cut into: each sums into its own partial, added up in chunk order. */
+    static final int MAX_CHUNKS = 64;
+    private float[][] partial = new float[0][];      // (chunks, 2·C) per-chunk dGain|dBias sums
+    private final double[] partialD = new double[MAX_CHUNKS];   // per-chunk sums of squares
     private float[] ropeCos = new float[0], ropeSin = new float[0];   // (positions, hs/2)
     private int ropeHs = -1, ropePositions;
     private double ropeTheta = Double.NaN;
@@ -90,12 +92,11 @@ public class FastKernels extends NaiveKernels {
 
     @Override public synchronized double sumSquares(Tensor x, int n) {
         if (!f32(x)) return super.sumSquares(x, n);
-        int threads = Parallel.threads();
-        if (partialD.length < threads) partialD = new double[threads];
+        int chunks = Parallel.reductionChunks(n, EW_CHUNK, MAX_CHUNKS);
         java.util.Arrays.fill(partialD, 0);
-        runEw(SUMSQ, n, null, x, null, null, null, 0);
+        runEw(SUMSQ, n, null, x, null, null, null, 0, chunks);
         double s = 0;
-        for (double p : partialD) s += p;
+        for (int c = 0; c < chunks; c++) s += partialD[c];
         return s;
     }
 
@@ -135,6 +136,11 @@ public class FastKernels extends NaiveKernels {
     }
 
     private void runEw(int op, int n, Tensor o, Tensor a, Tensor b, Tensor m, Tensor v, double s) {
+        runEw(op, n, o, a, b, m, v, s, 0);
+    }
+
+    /** chunks > 0: a reduction over that many fixed chunks (the body's third argument is the chunk). */
+    private void runEw(int op, int n, Tensor o, Tensor a, Tensor b, Tensor m, Tensor v, double s, int chunks) {
         if (n <= 0) return;
         Elementwise e = ew;
         e.op = op;
@@ -145,7 +151,8 @@ public class FastKernels extends NaiveKernels {
         e.v = v == null ? null : v.f; e.vo = v == null ? 0 : v.off;
         e.s = (float) s;
         try {
-            Parallel.parallelFor(n, EW_CHUNK, e);
+            if (chunks > 0) Parallel.forChunks(n, chunks, e);
+            else Parallel.parallelFor(n, EW_CHUNK, e);
         } finally {
             e.o = e.a = e.b = e.m = e.v = null;
         }
@@ -166,7 +173,7 @@ public class FastKernels extends NaiveKernels {
                 case MUL -> mul(start, end);
                 case SCALE -> scale(start, end);
                 case SCALE_ADD -> scaleAdd(start, end);
-                case SUMSQ -> partialD[worker] += sumSquares(start, end);
+                case SUMSQ -> partialD[worker] = sumSquares(start, end);     // worker = the chunk here
                 case GELU -> gelu(start, end);
                 case GELU_BACK -> geluBack(start, end);
                 case RELU -> relu(start, end);
@@ -207,7 +214,7 @@ public class FastKernels extends NaiveKernels {
             int i = i0, iv = i0 + (i1 - i0) / L * L;
             for (; i < iv; i += L)
                 FloatVector.fromArray(S, a, ao + i).fma(FloatVector.broadcast(S, s), FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
-            for (; i < i1; i++) o[oo + i] += s * a[ao + i];
+            for (; i < i1; i++) o[oo + i] = Math.fma(a[ao + i], s, o[oo + i]);
         }
 
         /** Float vector sums over blocks of 4096, added up in double so 10⁸ elements keep their precision. */
@@ -227,11 +234,11 @@ public class FastKernels extends NaiveKernels {
             for (; i < iv; i += L) {
                 FloatVector x = FloatVector.fromArray(S, a, ao + i);
                 FloatVector m2u = x.mul(x).mul(-2 * GC * GK).sub(2 * GK).mul(x);     // −2u
-                x.div(m2u.lanewise(VectorOperators.EXP).add(1f)).intoArray(o, oo + i);
+                x.div(VecMath.exp(m2u).add(1f)).intoArray(o, oo + i);
             }
-            for (; i < i1; i++) {
+            for (; i < i1; i++) {   // the same operations as a lane above
                 float x = a[ao + i];
-                o[oo + i] = x / (1 + (float) Math.exp(-2 * GK * (x + GC * x * x * x)));
+                o[oo + i] = x / (VecMath.exp((x * x * (-2 * GC * GK) - 2 * GK) * x) + 1f);
             }
         }
 
@@ -241,16 +248,16 @@ public class FastKernels extends NaiveKernels {
             for (; i < iv; i += L) {
                 FloatVector x = FloatVector.fromArray(S, b, bo + i);
                 FloatVector x2 = x.mul(x);
-                FloatVector sg = FloatVector.broadcast(S, 1f).div(x2.mul(-2 * GC * GK).sub(2 * GK).mul(x).lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sg = FloatVector.broadcast(S, 1f).div(VecMath.exp(x2.mul(-2 * GC * GK).sub(2 * GK).mul(x)).add(1f));
                 FloatVector dudx2 = x2.mul(6 * GC * GK).add(2 * GK);                   // 2·du/dx
                 FloatVector grad = sg.neg().add(1f).mul(sg).mul(x).mul(dudx2).add(sg);
                 grad.fma(FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
             }
-            for (; i < i1; i++) {
-                float x = b[bo + i];
-                float sg = 1 / (1 + (float) Math.exp(-2 * GK * (x + GC * x * x * x)));
-                float grad = sg + sg * (1 - sg) * x * (2 * GK) * (1 + 3 * GC * x * x);
-                o[oo + i] += grad * a[ao + i];
+            for (; i < i1; i++) {   // the same operations as a lane above
+                float x = b[bo + i], x2 = x * x;
+                float sg = 1f / (VecMath.exp((x2 * (-2 * GC * GK) - 2 * GK) * x) + 1f);
+                float grad = (-sg + 1f) * sg * x * (x2 * (6 * GC * GK) + 2 * GK) + sg;
+                o[oo + i] = Math.fma(grad, a[ao + i], o[oo + i]);
             }
         }
 
@@ -291,11 +298,11 @@ public class FastKernels extends NaiveKernels {
             for (; i < i1; i++) {
                 float g = gs * a[ao + i];
                 if (zero) a[ao + i] = 0f;
-                float mi = b1 * m[mo + i] + c1 * g;
-                float vi = b2 * v[vo + i] + c2 * g * g;
+                float mi = m[mo + i] * b1 + g * c1;
+                float vi = v[vo + i] * b2 + g * g * c2;
                 m[mo + i] = mi;
                 v[vo + i] = vi;
-                o[oo + i] = o[oo + i] * decay - stepSize * mi / ((float) Math.sqrt(vi) * rsqrtBc2 + eps);
+                o[oo + i] = o[oo + i] * decay - mi * stepSize / ((float) Math.sqrt(vi) * rsqrtBc2 + eps);
             }
         }
     }
@@ -313,25 +320,26 @@ public class FastKernels extends NaiveKernels {
 
     @Override public synchronized void biasBackward(Tensor dBias, Tensor dOut, int N, int C) {
         if (!f32(dBias, dOut)) { super.biasBackward(dBias, dOut, N, C); return; }
-        // rows in parallel, streaming dOut once; each worker sums into its own C-vector, reduced at the end
-        int threads = ensurePartial(C);
-        for (int w = 0; w < threads; w++) java.util.Arrays.fill(partial[w], 0, C, 0f);
+        // chunks of rows in parallel, streaming dOut once; each chunk sums into its own C-vector, and
+        // those are added in chunk order: the same bits whatever the threads
+        int chunks = ensurePartial(N, Math.max(1, EW_CHUNK / C), C);
+        for (int w = 0; w < chunks; w++) java.util.Arrays.fill(partial[w], 0, C, 0f);
         Rows r = rows;
         r.set(BIAS_BACK, N, C).x(dOut);
-        r.run(N, Math.max(1, EW_CHUNK / C));
+        r.runChunks(N, chunks);
         float[] o = dBias.f;
-        for (int w = 0; w < threads; w++) {
+        for (int w = 0; w < chunks; w++) {
             float[] p = partial[w];
             for (int c = 0; c < C; c++) o[dBias.off + c] += p[c];
         }
     }
 
-    /** Per-worker scratch of at least 2·C floats; returns the thread count. */
-    private int ensurePartial(int C) {
-        int threads = Parallel.threads();
-        if (partial.length < threads || partial[0].length < 2 * C)
-            partial = new float[threads][Math.max(2 * C, partial.length > 0 ? partial[0].length : 0)];
-        return threads;
+    /** Per-chunk scratch of at least 2·C floats for a reduction over N rows; returns the chunk count. */
+    private int ensurePartial(int N, int minRows, int C) {
+        int chunks = Parallel.reductionChunks(N, minRows, MAX_CHUNKS);
+        if (partial.length < chunks || partial[0].length < 2 * C)
+            partial = new float[Math.max(chunks, partial.length)][Math.max(2 * C, partial.length > 0 ? partial[0].length : 0)];
+        return chunks;
     }
 
     @Override public synchronized void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor in, Tensor gain, Tensor bias,
@@ -349,15 +357,15 @@ public class FastKernels extends NaiveKernels {
             super.layerNormBackward(dIn, dGain, dBias, dOut, in, gain, mean, rstd, N, C);
             return;
         }
-        int threads = ensurePartial(C);
+        int chunks = ensurePartial(N, Math.max(1, EW_CHUNK / (4 * C)), C);
         boolean params = dGain != null || dBias != null;
-        if (params) for (int w = 0; w < threads; w++) java.util.Arrays.fill(partial[w], 0, 2 * C, 0f);
+        if (params) for (int w = 0; w < chunks; w++) java.util.Arrays.fill(partial[w], 0, 2 * C, 0f);
         Rows r = rows;
         r.set(LN_BACK, N, C).out(dIn).x(in).y(dOut).gain(gain).stats(mean, rstd);
         r.params = params;
-        r.run(N, Math.max(1, EW_CHUNK / (4 * C)));
+        r.runChunks(N, chunks);
         if (params) {
-            for (int w = 0; w < threads; w++) {
+            for (int w = 0; w < chunks; w++) {
                 float[] p = partial[w];
                 if (dGain != null) for (int c = 0; c < C; c++) dGain.f[dGain.off + c] += p[c];
                 if (dBias != null) for (int c = 0; c < C; c++) dBias.f[dBias.off + c] += p[C + c];
@@ -447,6 +455,16 @@ public class FastKernels extends NaiveKernels {
             }
         }
 
+        /** A reduction (BIAS_BACK, LN_BACK): the third argument of run is then the chunk, indexing partial. */
+        void runChunks(int n, int chunks) {
+            try {
+                Parallel.forChunks(n, chunks, this);
+            } finally {
+                o = x = y = g = bb = mean = rstd = null;
+            }
+        }
+
+        /** worker: the calling worker, or for BIAS_BACK and LN_BACK ({@link #runChunks}) the chunk. */
         @Override public void run(int start, int end, int worker) {
             switch (op) {
                 case BIAS -> { for (int i = start; i < end; i++) addRow(o, oo + i * C, x, xo, C); }
@@ -491,7 +509,7 @@ public class FastKernels extends NaiveKernels {
             rstd[rstdO + i] = rs;
         }
 
-        /** x = in, y = dOut, o = dIn, p = this worker's dGain|dBias sums. */
+        /** x = in, y = dOut, o = dIn, p = this chunk's dGain|dBias sums. */
         private void lnBackRow(int i, float[] p) {
             int r = xo + i * C, d = yo + i * C, w = oo + i * C, cv = C / L * L;
             float m = mean[meanO + i], rs = rstd[rstdO + i];
@@ -544,16 +562,16 @@ public class FastKernels extends NaiveKernels {
             FloatVector acc = FloatVector.zero(S);
             if (grad) {   // keep exp(l − max) in dLogits, then scale it in place
                 for (; c < cv; c += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
+                    FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, r + c).sub(max));
                     e.intoArray(o, w + c);
                     acc = e.add(acc);
                 }
             } else {
-                for (; c < cv; c += L) acc = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP).add(acc);
+                for (; c < cv; c += L) acc = VecMath.exp(FloatVector.fromArray(S, x, r + c).sub(max)).add(acc);
             }
             double sum = Gemm.sum(acc);
             for (; c < C; c++) {
-                float e = (float) Math.exp(x[r + c] - max);
+                float e = VecMath.exp(x[r + c] - max);
                 if (grad) o[w + c] = e;
                 sum += e;
             }
@@ -612,12 +630,12 @@ public class FastKernels extends NaiveKernels {
         float max = rowMax(x, r, n) * scale;
         FloatVector acc = FloatVector.zero(S);
         for (; c < cv; c += L) {
-            FloatVector e = FloatVector.fromArray(S, x, r + c).mul(scale).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, r + c).mul(scale).sub(max));
             e.intoArray(x, r + c);
             acc = e.add(acc);
         }
         float sum = Gemm.sum(acc);
-        for (; c < n; c++) { float e = (float) Math.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
+        for (; c < n; c++) { float e = VecMath.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
         float inv = 1f / sum;
         for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
         for (; c < n; c++) x[r + c] *= inv;
@@ -642,12 +660,12 @@ public class FastKernels extends NaiveKernels {
         int cv = n / L * L, c = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; c < cv; c += L) {
-            FloatVector e = FloatVector.fromArray(S, x, r + c).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, r + c).sub(max));
             e.intoArray(o, w + c);
             acc = e.add(acc);
         }
         double sum = Gemm.sum(acc);
-        for (; c < n; c++) { float e = (float) Math.exp(x[r + c] - max); o[w + c] = e; sum += e; }
+        for (; c < n; c++) { float e = VecMath.exp(x[r + c] - max); o[w + c] = e; sum += e; }
         float inv = (float) (1 / sum);
         for (c = 0; c < cv; c += L) FloatVector.fromArray(S, o, w + c).mul(inv).intoArray(o, w + c);
         for (; c < n; c++) o[w + c] *= inv;

@@ -237,12 +237,8 @@ final class Gemm {
         }
     }
 
-    /**
-     * Σ of the lanes. Vector calls on a loop's accumulator (declared FloatVector) bind statically only
-     * when C2 has a type profile; an early or OSR compile without one boxes every vector. So reductions
-     * and stores start from a fresh vector of exact type: zero + acc.
-     */
-    static float sum(FloatVector acc) { return FloatVector.zero(S).add(acc).reduceLanes(VectorOperators.ADD); }
+    /** Σ of the lanes in a fixed order (see {@link VecMath#sum}). */
+    static float sum(FloatVector acc) { return VecMath.sum(acc); }
 
     /** out[j] (+)= Σ_k x[k] · W[j][k] for a row vector x and W stored (n, ldw): one dot product per row of W. */
     static void vecMatT(float[] c, int co, float[] x, int xo, float[] w, int wo, int ldw, int K, int n, boolean accumulate) {

@@ -112,14 +112,46 @@ public final class Parallel {
         }
     }
 
+    /**
+     * For reductions: splits [0, n) into exactly {@code chunks} contiguous ranges and runs
+     * {@code body.run(start, end, chunk)} for each — the third argument is the chunk's index, not the worker.
+     * A caller that sums each chunk into its own partial and adds the partials up in chunk order gets
+     * the same bits whatever thread ran which chunk and however many threads there are.
+     */
+    public static void forChunks(int n, int chunks, RangeBody body) {
+        if (n <= 0) return;
+        chunks = Math.max(1, Math.min(chunks, n));
+        Pool p = pool();
+        if (chunks == 1 || p.threads == 1 || !p.busy.compareAndSet(false, true)) {
+            for (int c = 0; c < chunks; c++) body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks), c);
+            return;
+        }
+        Splitter s = p.chunkSplitter;
+        s.body = body;
+        s.n = n;
+        s.chunks = chunks;
+        s.byChunk = true;
+        try {
+            p.run(chunks, s);
+        } finally {
+            s.body = null;
+        }
+    }
+
+    /** Chunks for {@link #forChunks}: at least minChunk indices each, at most {@code max}; from n alone, never from the thread count. */
+    public static int reductionChunks(int n, int minChunk, int max) {
+        return Math.max(1, Math.min(max, n / Math.max(1, minChunk)));
+    }
+
     /** Turns task indices into equal contiguous ranges; one per pool, used only while the pool is held. */
     private static final class Splitter implements Body {
         RangeBody body;
         int n, chunks;
+        boolean byChunk;       // pass the chunk index instead of the worker (forChunks)
 
         @Override public void run(int task, int worker) {
             long lo = (long) n * task / chunks, hi = (long) n * (task + 1) / chunks;
-            body.run((int) lo, (int) hi, worker);
+            body.run((int) lo, (int) hi, byChunk ? task : worker);
         }
     }
 
@@ -137,7 +169,7 @@ public final class Parallel {
         final AtomicInteger done = new AtomicInteger();     // tasks finished in the current region
         final Body[] bodies = new Body[2];
         final int[] counts = new int[2];
-        final Splitter splitter = new Splitter();
+        final Splitter splitter = new Splitter(), chunkSplitter = new Splitter();
         volatile int epoch;
         volatile boolean stopped;
         volatile Thread caller;

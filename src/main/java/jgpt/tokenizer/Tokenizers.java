@@ -98,6 +98,25 @@ public final class Tokenizers {
                 + ") is not GPT-2's: pass the tokenizer the model was trained with (--tokenizer PATH)");
     }
 
+    /**
+     * The tokenizer of a model: {@link #load(Path, int)} for a model directory; for an llm.c checkpoint file, llm.c's
+     * tokenizer file beside it ({@value LlmcTokenizerFile#NAME}) when its vocabulary fits the model, else a tokenizer.json
+     * beside it, else GPT-2's for a GPT-2 vocabulary.
+     */
+    public static Tokenizer forModel(Path model, int modelVocab) {
+        if (!Files.isRegularFile(model)) return load(model, modelVocab);
+        Path dir = model.toAbsolutePath().getParent();
+        Path bin = dir.resolve(LlmcTokenizerFile.NAME);
+        if (Files.isRegularFile(bin)) {
+            Tokenizer t = LlmcTokenizerFile.read(bin);
+            if (t.vocabSize() <= modelVocab && modelVocab <= paddedVocab(t.vocabSize())) return t;
+        }
+        if (Files.isRegularFile(dir.resolve(FILE))) return loadFile(dir.resolve(FILE));
+        if (modelVocab == Gpt2Tokenizer.VOCAB) return new Gpt2Tokenizer();
+        throw new UserError("no tokenizer beside " + model + " (llm.c's " + LlmcTokenizerFile.NAME + " or a " + FILE + ") and its vocabulary ("
+                + modelVocab + ") is not GPT-2's: put the tokenizer the model was trained with beside it");
+    }
+
     private static Tokenizer loadFile(Path file) {
         JsonNode o;
         try {

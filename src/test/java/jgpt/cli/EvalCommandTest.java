@@ -135,7 +135,7 @@ class EvalCommandTest {
     void errors() throws IOException {
         Path data = Files.write(tmp.resolve("val.bin"), llmc(tokens, tokens.length));
         Path none = tmp.resolve("missing");
-        assertEquals("jgpt: " + none + ": model directory not found", evalFails(none, data));
+        assertEquals("jgpt: " + none + ": model not found (give a model directory or an llm.c checkpoint file)", evalFails(none, data));
         String missing = evalFails(modelDir, none);
         assertTrue(missing.startsWith("jgpt: ") && missing.contains(none.toString()) && missing.contains("does not exist"), missing);
 

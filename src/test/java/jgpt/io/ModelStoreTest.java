@@ -129,9 +129,9 @@ class ModelStoreTest {
     @Test
     void directoryErrors() throws IOException {
         Path missing = tmp.resolve("nope");
-        assertEquals(missing + ": model directory not found", assertThrows(UserError.class, () -> ModelStore.readConfig(missing)).getMessage());
+        assertEquals(missing + ": model not found (give a model directory or an llm.c checkpoint file)", assertThrows(UserError.class, () -> ModelStore.readConfig(missing)).getMessage());
         Path file = Files.writeString(tmp.resolve("f.txt"), "x");
-        assertTrue(assertThrows(UserError.class, () -> ModelStore.load(file, new NaiveKernels())).getMessage().startsWith(file + ": is a file"));
+        assertTrue(assertThrows(UserError.class, () -> ModelStore.load(file, new NaiveKernels())).getMessage().startsWith(file + ": not an llm.c model checkpoint"));
         assertTrue(assertThrows(UserError.class, () -> ModelStore.readConfig(tmp)).getMessage()
                 .startsWith(tmp.resolve("config.json") + ": file not found"));
         ModelStore.writeConfig(tmp, Config.gpt2(11, 8, 1, 2, 8));
