@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jgpt.UserError;
 import jgpt.io.ModelStore;
+import jgpt.data.Batches;
 import jgpt.data.TokenFile;
 import jgpt.model.Config;
 import jgpt.model.GPT;
@@ -68,22 +69,17 @@ public final class EvalCommand implements Callable<Integer> {
             o.readInto(m.params);
             long t1 = System.nanoTime();
 
-            int[] window = new int[(int) perBatch + 1];
+            Batches order = Batches.eval(tokens, B, T);     // row b of batch k starts at token (k·B + b)·T
             int[] x = new int[(int) perBatch], y = new int[(int) perBatch];
             double sum = 0;
             for (int k = 0; k < n; k++) {
-                // rows are consecutive, so batch k is one window of B·T + 1 tokens
-                long from = k * perBatch;
-                tokens.read(from, window, 0, window.length);
-                for (int i = 0; i < window.length; i++)
-                    if (window[i] >= cfg.vocab())
-                        throw new UserError(data + ": token " + window[i] + " at position " + (from + i) + " is outside the model's vocabulary of "
-                                + cfg.vocab() + " (data tokenized for another model?)");
-                for (int b = 0; b < B; b++)
-                    for (int t = 0; t < T; t++) {
-                        x[b * T + t] = window[b * T + t];
-                        y[b * T + t] = window[b * T + t + 1];
-                    }
+                order.next(x, y);
+                for (int i = 0; i < x.length; i++) {
+                    int bad = x[i] >= cfg.vocab() ? x[i] : y[i] >= cfg.vocab() ? y[i] : -1;
+                    if (bad >= 0)
+                        throw new UserError(data + ": token " + bad + " at position " + (k * perBatch + i + (x[i] == bad ? 0 : 1))
+                                + " is outside the model's vocabulary of " + cfg.vocab() + " (data tokenized for another model?)");
+                }
                 sum += m.loss(x, y, B, T);
             }
             long t2 = System.nanoTime();

@@ -25,9 +25,9 @@ final class LiveRun {
         int every = sampleEvery != null ? sampleEvery : Samples.defaultEvery(tc.steps());
         if (every < 0 || sampleTokens < 1) throw new UserError("--sample-every must be ≥ 0 and --sample-tokens ≥ 1");
         if (every > 0 && tok != null) {
-            Samples s = new Samples(model, tok, SampleCommand.defaultPrompt(tok), every, sampleTokens, tc.steps(), tc.seed(), runDir);
+            Samples s = new Samples(model, tok, jgpt.tokenizer.Tokenizers.defaultPrompt(tok), every, sampleTokens, tc.steps(), tc.seed(), runDir);
             if (resuming) s.resumeAt(trainer.step()); else s.accept(0);
-            trainer.afterStep(s);
+            trainer.onStep(m -> s.accept(m.get("step").asLong() + 1));
         }
         if (dashboard) server = serve.start(List.of(runDir), "/run?run=" + java.net.URLEncoder.encode(
                 runDir.toAbsolutePath().normalize().getFileName().toString(), java.nio.charset.StandardCharsets.UTF_8));

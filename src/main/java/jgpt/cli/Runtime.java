@@ -26,7 +26,7 @@ final class Runtime {
     int kernelThreads() { return kernelsName().equals("naive") ? 1 : threads(); }
 
     /** What --kernels resolves to: blas, java or naive. */
-    String kernelsName() { return KernelsFactory.resolve(kernelsFlag()); }
+    String kernelsName() { return jgpt.tensor.KernelSets.resolve(kernelsFlag()); }
 
     private String kernelsFlag() { return kernels != null ? kernels : System.getProperty("jgpt.kernels", "auto"); }
 
@@ -41,7 +41,7 @@ final class Runtime {
 
     Kernels kernels() {
         if (threads != null && threads <= 0) throw new UserError("--threads must be positive, got " + threads);
-        if (made == null) made = KernelsFactory.create(kernelsFlag(), threads());
+        if (made == null) made = jgpt.tensor.KernelSets.named(kernelsFlag(), threads());
         return made;
     }
 
@@ -59,5 +59,5 @@ final class Runtime {
     }
 
     /** The machine's fp32 peak used for MFU, measured with the matrix product of these kernels. */
-    double peakFlops() { return KernelsFactory.peakFlops(kernels(), threads()); }
+    double peakFlops() { return jgpt.tensor.KernelSets.peakFlops(kernels(), threads()); }
 }

@@ -16,6 +16,7 @@ import jgpt.model.Generator;
 import jgpt.model.Sampler;
 import jgpt.tensor.Kernels;
 import jgpt.tensor.NaiveKernels;
+import jgpt.tokenizer.TextStreamer;
 import jgpt.tokenizer.Tokenizer;
 import jgpt.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
@@ -70,7 +71,7 @@ public final class SampleCommand implements Callable<Integer> {
         int echoFrom = 0;
         if (prompt == null) {
             if (tok.kind().equals("gpt2")) { ids = new int[] {GPT2_EOT}; echoFrom = 1; }
-            else ids = defaultPrompt(tok);
+            else ids = Tokenizers.defaultPrompt(tok);
         } else {
             ids = tok.encode(prompt);
             if (ids.length == 0)
@@ -115,22 +116,6 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A newline, or token 0 for a vocabulary without one. */
-    static int[] defaultPrompt(Tokenizer tok) {
-        try {
-            int[] ids = tok.encode("\n");
-            if (ids.length > 0) return ids;
-        } catch (UserError notInVocabulary) {
-            // a char vocabulary without '\n'
-        }
-        return new int[] {0};
-    }
-
-    private void validate() {
-        if (tokens <= 0) throw new UserError("--tokens must be at least 1, got " + tokens);
-        if (!(temperature >= 0) || Double.isInfinite(temperature))
-            throw new UserError("--temperature must be ≥ 0 (0 = greedy), got " + temperature);
-        if (topK < 0) throw new UserError("--top-k must be ≥ 0 (0 = off), got " + topK);
-        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1] (1 = off), got " + topP);
-    }
+    /** The library's checks, worded with these flags' names by the CLI. */
+    private void validate() { new jgpt.api.GenerationOptions(tokens, temperature, topK, topP, seed); }
 }

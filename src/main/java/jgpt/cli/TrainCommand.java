@@ -38,7 +38,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-data", description = "Token file for validation when --data is a single token file.") Path valData;
     @Option(names = "--tokenizer", description = "For text data: char, gpt2, or a tokenizer.json (default: char with the shakespeare-char recipe, else gpt2).") String tokenizer;
     @Option(names = "--cache", description = "Where downloads and tokenized text are cached (default $JGPT_CACHE or ~/.cache/jgpt).") Path cache;
-    @Option(names = "--recipe", description = "Preset hyperparameters: shakespeare-char (nanoGPT's CPU Shakespeare config). Explicit flags override it.") String recipe;
+    @Mixin ConfigFile configFile = new ConfigFile();   // --config, --recipe, --print-config: flags from JSON files (expanded in Main)
 
     // ---- the model
     @Option(names = "--init", description = "Start from this model directory (config.json + model.safetensors) or llm.c checkpoint file.") Path init;
@@ -79,14 +79,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin LiveRun live = new LiveRun();
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
-    /** The recipe's defaults, else the general ones. */
+    /** The given value, else the general default (recipes arrive as flags: recipes/NAME.json, see ConfigFile). */
     private <T> T pick(T given, T recipeValue, T general) {
-        if (given != null) return given;
-        return "shakespeare-char".equals(recipe) && recipeValue != null ? recipeValue : general;
+        return given != null ? given : general;
     }
 
     @Override public Integer call() throws Exception {
-        if (recipe != null && !recipe.equals("shakespeare-char")) throw new UserError("unknown --recipe '" + recipe + "': use shakespeare-char");
         if (resume != null) {
             Checkpoint.readState(resume);          // a clear error for a directory without a run
             RunInfo info = RunInfo.read(resume);
@@ -104,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
                 pick(eps, 1e-8, 1e-8), pick(weightDecay, 0.1, 0.1), pick(momentum, 0.0, 0.0), pick(schedule, "cosine", "cosine"),
                 pick(warmup, 100, 100), pick(clip, 1.0, 1.0), pick(dropout, 0.0, 0.0), pick(sampling, "random", "random"),
                 pick(evalEvery, 250, 250), pick(evalBatches, 200, 20), pick(checkpointEvery, 500, 500), pick(seed, 1337L, 1337L));
-        double minLrV = minLr != null ? minLr : ("shakespeare-char".equals(recipe) ? 1e-4 : tc.lr() / 10);
+        double minLrV = minLr != null ? minLr : tc.lr() / 10;
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
         if (Files.isDirectory(runDir)) RunLock.acquire(runDir).close();    // in use: name the trainer (a new run directory is locked once made)
@@ -187,8 +185,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (n > 0 && ds.tokenizer != null && trainer.step() == tc.steps()) {
             System.out.println("---- sample ----");
             var out = new java.io.PrintStream(System.out, false, java.nio.charset.StandardCharsets.UTF_8);
-            TextStreamer stream = new TextStreamer(ds.tokenizer, out);
-            int[] prompt = SampleCommand.defaultPrompt(ds.tokenizer);
+            var stream = new jgpt.tokenizer.TextStreamer(ds.tokenizer, out);
+            int[] prompt = Tokenizers.defaultPrompt(ds.tokenizer);
             new Generator(model).generate(prompt, n, new Sampler(ds.tokenizer.vocabSize(), 0.8, 200, 1.0, tc.seed()), stream::accept);
             stream.finish();
             out.println();
@@ -211,7 +209,7 @@ public final class TrainCommand implements Callable<Integer> {
     private DataSet openData(TrainConfig tc) {
         cluster.checkData(data);
         if (cluster.remote(data)) { var r = cluster.openRemote(data); return new DataSet(r.train(), r.val(), r.tokenizer(), r.tokenizerSpec()); }
-        String tok = tokenizer != null ? tokenizer : ("shakespeare-char".equals(recipe) ? "char" : null);
+        String tok = tokenizer;
         Dataset d = Datasets.resolve(data, tok, cache != null ? cache : Datasets.defaultCache());
         TokenFile train = d.openTrain();
         TokenFile val = valData != null ? TokenFile.open(valData) : d.openVal();

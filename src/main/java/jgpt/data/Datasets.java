@@ -66,7 +66,7 @@ public final class Datasets {
         Path cache = cacheDir != null ? cacheDir : defaultCache();
         if (spec.startsWith("synthetic:")) {
             if (tokenizerSpec != null && !tokenizerSpec.equals("char"))
-                throw new UserError("synthetic tasks come with their own char tokenizer: drop --tokenizer " + tokenizerSpec);
+                throw new jgpt.InvalidSetting("tokenizer", "tokenizer " + tokenizerSpec + " does not fit: synthetic tasks come with their own char tokenizer, give none");
             return Synthetic.prepare(spec.substring("synthetic:".length()), cache);
         }
         if (spec.equals("tinyshakespeare")) {
@@ -88,7 +88,7 @@ public final class Datasets {
     private static Dataset preparedDir(Path dir, String tokenizerSpec) {
         Path train = dir.resolve("train.bin");
         if (!Files.isRegularFile(train))
-            throw new UserError("directory " + dir + " has no train.bin: prepare one with 'jgpt prepare --input FILE --out " + dir + "'");
+            throw new UserError("directory " + dir + " has no train.bin: prepare one first (jgpt prepare)");
         Path val = dir.resolve("val.bin"), tok = dir.resolve(Tokenizers.FILE);
         return checkTokenizer(new Dataset(dir.toString(), dir, train, Files.isRegularFile(val) ? val : null,
                 Files.isRegularFile(tok) ? tok : null, tokenizerSpec));
@@ -104,8 +104,8 @@ public final class Datasets {
             default -> have.signature().equals(Tokenizers.byName(want).signature());
         };
         if (!ok)
-            throw new UserError(d.dir() + " was prepared with a " + have.kind() + " tokenizer (vocab " + have.vocabSize()
-                    + "), not with --tokenizer " + want + ": drop --tokenizer or prepare the text again");
+            throw new jgpt.InvalidSetting("tokenizer", "tokenizer " + want + " does not fit: " + d.dir() + " was prepared with a " + have.kind()
+                    + " tokenizer (vocab " + have.vocabSize() + "): give none or prepare the text again");
         return d;
     }
 
@@ -163,7 +163,7 @@ public final class Datasets {
     /** CACHE/tinyshakespeare/input.txt, verified; downloaded when absent. */
     static Path tinyShakespeare(Path cache, URI source) {
         Path file = cache.resolve("tinyshakespeare").resolve("input.txt");
-        String copy = "pass a local copy with --data path/to/tinyshakespeare.txt (on our machines ../shared/data/tinyshakespeare.txt)";
+        String copy = "give a local copy as the data, path/to/tinyshakespeare.txt (on our machines ../shared/data/tinyshakespeare.txt)";
         String hint = copy + " or put it at " + file;
         if (Files.isRegularFile(file)) {
             String sha = sha256(file);

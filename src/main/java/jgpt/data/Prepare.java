@@ -32,7 +32,7 @@ public final class Prepare {
     public static Result run(Path input, String tokenizerSpec, double valFraction, Path outDir, boolean allowSpecial) {
         checkInput(input);
         if (!(valFraction >= 0 && valFraction < 1))
-            throw new UserError("--val-fraction must be in [0, 1), got " + valFraction);
+            throw new jgpt.InvalidSetting("val-fraction", "val-fraction must be in [0, 1), got " + valFraction);
         long t0 = System.nanoTime();
         Tokenizer tok;
         if ("char".equals(tokenizerSpec)) {
@@ -56,7 +56,7 @@ public final class Prepare {
     private static Result run(Path input, Tokenizer tok, double valFraction, Path outDir, long t0) {
         if (tok.vocabSize() > TokenFile.MAX_ID + 1)
             throw new UserError(input + " has " + tok.vocabSize() + " distinct characters; token files hold at most "
-                    + (TokenFile.MAX_ID + 1) + " ids: use --tokenizer gpt2 or a bpe tokenizer");
+                    + (TokenFile.MAX_ID + 1) + " ids: use the gpt2 tokenizer or a bpe one");
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
@@ -92,7 +92,7 @@ public final class Prepare {
 
     private static void checkInput(Path input) {
         if (!Files.exists(input)) throw new UserError("input file " + input + " does not exist");
-        if (Files.isDirectory(input)) throw new UserError(input + " is a directory: pass a UTF-8 text file with --input");
+        if (Files.isDirectory(input)) throw new UserError(input + " is a directory: give a UTF-8 text file");
         try {
             if (Files.size(input) == 0) throw new UserError(input + " is empty: nothing to prepare");
         } catch (IOException e) {

@@ -87,6 +87,17 @@ public final class Explainer {
         return t;
     }
 
+    /** The {@code k} most likely next tokens after the prompt, with their probabilities (one forward). */
+    public List<Scored> nextTokens(String prompt, int k) {
+        int[] tokens = encodePrompt(prompt);
+        int T = tokens.length, V = model.cfg.vocab();
+        model.forward(tokens, null, 1, T);
+        double[] p = softmaxRow(model.logits(), (T - 1) * V, V);
+        List<Scored> out = new ArrayList<>();
+        for (int id : topIndices(p, k)) out.add(new Scored(id, vocab.decode(id), p[id]));
+        return out;
+    }
+
     /** Id of the one token that {@code text} encodes to, or a UserError saying how it splits. */
     public int singleToken(String text) {
         int[] t = vocab.encode(text);

@@ -216,4 +216,15 @@ public final class Tokenizers {
         }
         return sb.toString();
     }
+
+    /** A newline, or token 0 for a vocabulary without one. */
+    public static int[] defaultPrompt(Tokenizer tok) {
+        try {
+            int[] ids = tok.encode("\n");
+            if (ids.length > 0) return ids;
+        } catch (jgpt.UserError notInVocabulary) {
+            // a char vocabulary without '\n'
+        }
+        return new int[] {0};
+    }
 }

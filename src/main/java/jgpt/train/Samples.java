@@ -18,7 +18,7 @@ import jgpt.tokenizer.Tokenizer;
 /**
  * RUNDIR/samples.jsonl: every {@code every} steps (and at step 0 and the last step) a continuation of one fixed
  * prompt with one fixed seed, so the lines differ only by what the weights learned. One JSON object a line:
- * step (steps completed), steps (the run's total), prompt, text. Hook it into {@link Trainer#afterStep}.
+ * step (steps completed), steps (the run's total), prompt, text. Hook it into {@link Trainer#onStep} (with the steps completed).
  */
 public final class Samples implements LongConsumer {
     public static final String FILE = "samples.jsonl";

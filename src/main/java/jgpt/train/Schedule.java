@@ -5,7 +5,7 @@ public record Schedule(String kind, double lr, double minLr, int warmup, int dec
 
     public Schedule {
         if (!kind.equals("constant") && !kind.equals("cosine"))
-            throw new jgpt.UserError("unknown --schedule '" + kind + "': use constant or cosine");
+            throw new jgpt.InvalidSetting("schedule", "schedule '" + kind + "' is unknown: use constant or cosine");
     }
 
     public double at(long step) {

@@ -1,6 +1,6 @@
 package jgpt.train;
 
-import jgpt.UserError;
+import jgpt.InvalidSetting;
 
 /** Every hyperparameter of a training run; saved in checkpoints so a resume continues the same run. */
 public record TrainConfig(int batch, int block, int steps, int gradAccum,
@@ -10,25 +10,31 @@ public record TrainConfig(int batch, int block, int steps, int gradAccum,
                           int checkpointEvery, long seed) {
 
     public TrainConfig {
-        positive(batch, "--batch");
-        positive(block, "--block");
-        positive(steps, "--steps");
-        positive(gradAccum, "--grad-accum");
-        if (!(lr > 0)) throw new UserError("--lr must be positive, got " + lr);
-        if (minLr < 0) throw new UserError("--min-lr must be ≥ 0, got " + minLr);
-        if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw new UserError("--beta1/--beta2 must be in [0, 1)");
-        if (!(eps > 0)) throw new UserError("--eps must be positive, got " + eps);
-        if (weightDecay < 0) throw new UserError("--weight-decay must be ≥ 0, got " + weightDecay);
-        if (warmup < 0) throw new UserError("--warmup must be ≥ 0, got " + warmup);
-        if (clip < 0) throw new UserError("--clip must be ≥ 0 (0 = off), got " + clip);
-        if (dropout < 0 || dropout >= 1) throw new UserError("--dropout must be in [0, 1), got " + dropout);
-        if (!sampling.equals("random") && !sampling.equals("sequential")) throw new UserError("--sampling must be random or sequential, got '" + sampling + "'");
-        if (evalEvery < 0 || evalBatches < 0 || checkpointEvery < 0) throw new UserError("--eval-every, --eval-batches and --checkpoint-every must be ≥ 0");
-        if (!java.util.Set.of("sgd", "adam", "adamw").contains(optimizer)) throw new UserError("unknown --optimizer '" + optimizer + "': use sgd, adam or adamw");
+        positive(batch, "batch");
+        positive(block, "block");
+        positive(steps, "steps");
+        positive(gradAccum, "grad-accum");
+        check(lr > 0, "lr", "must be positive, got " + lr);
+        check(minLr >= 0, "min-lr", "must be ≥ 0, got " + minLr);
+        check(beta1 >= 0 && beta1 < 1, "beta1", "must be in [0, 1), got " + beta1);
+        check(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1), got " + beta2);
+        check(eps > 0, "eps", "must be positive, got " + eps);
+        check(weightDecay >= 0, "weight-decay", "must be ≥ 0, got " + weightDecay);
+        check(warmup >= 0, "warmup", "must be ≥ 0, got " + warmup);
+        check(clip >= 0, "clip", "must be ≥ 0 (0 = off), got " + clip);
+        check(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got " + dropout);
+        check(sampling.equals("random") || sampling.equals("sequential"), "sampling", "must be random or sequential, got '" + sampling + "'");
+        check(evalEvery >= 0, "eval-every", "must be ≥ 0, got " + evalEvery);
+        check(evalBatches >= 0, "eval-batches", "must be ≥ 0, got " + evalBatches);
+        check(checkpointEvery >= 0, "checkpoint-every", "must be ≥ 0, got " + checkpointEvery);
+        check(java.util.Set.of("sgd", "adam", "adamw").contains(optimizer), "optimizer", "'" + optimizer + "' is unknown: use sgd, adam or adamw");
     }
 
-    private static void positive(int v, String flag) {
-        if (v <= 0) throw new UserError(flag + " must be positive, got " + v);
+    private static void positive(int v, String setting) { check(v > 0, setting, "must be positive, got " + v); }
+
+    /** The setting's name starts the message (see {@link InvalidSetting}). */
+    private static void check(boolean ok, String setting, String problem) {
+        if (!ok) throw new InvalidSetting(setting, setting + " " + problem);
     }
 
     public Schedule scheduleFn() { return new Schedule(schedule, lr, minLr, warmup, steps); }

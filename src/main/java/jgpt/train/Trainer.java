@@ -38,12 +38,12 @@ public final class Trainer {
     private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
     private boolean skipNonFinite;               // --on-nonfinite skip: drop a step whose loss or gradient is NaN/Inf
     private boolean resumed;
-    private java.util.function.LongConsumer afterStep = s -> { };   // samples.jsonl, a live dashboard
+    private java.util.function.Consumer<ObjectNode> onStep = m -> { };   // samples.jsonl, a live dashboard, the library's callback
 
     public Trainer(GPT model, Tokenizer tokenizer, TrainConfig tc, BatchSource train, Supplier<BatchSource> val,
                    Path out, double peakFlops, PrintStream log) {
         if (tc.block() > model.cfg.block())
-            throw new jgpt.UserError("--block " + tc.block() + " is larger than the model's context " + model.cfg.block());
+            throw new jgpt.InvalidSetting("block", "block " + tc.block() + " is larger than the model's context " + model.cfg.block());
         this.model = model;
         this.tokenizer = tokenizer;
         this.tc = tc;
@@ -76,8 +76,11 @@ public final class Trainer {
     /** What a NaN/Inf loss or gradient does: false = stop with an error (default), true = drop that step's update. */
     public Trainer skipNonFinite(boolean skip) { skipNonFinite = skip; return this; }
 
-    /** Called after every step, its metrics line written, with the number of steps completed. */
-    public Trainer afterStep(java.util.function.LongConsumer f) { afterStep = f; return this; }
+    /**
+     * Adds f to what runs after every step, once its metrics.jsonl record (given to f; "step" is the step's
+     * 0-based index, so step + 1 steps are complete) is written.
+     */
+    public Trainer onStep(java.util.function.Consumer<ObjectNode> f) { onStep = onStep.andThen(f); return this; }
 
     public Optimizer optimizer() { return opt; }
     public long step() { return step; }
@@ -158,7 +161,7 @@ public final class Trainer {
                     progress.note(String.format("step %d: train loss %.4f, val loss %.4f", step, loss, lastVal));
                 }
                 metrics.write(m);
-                afterStep.accept(step);
+                onStep.accept(m);
                 progress.update(step, loss, tc.tokensPerStep() / sec);
                 if (tc.checkpointEvery() > 0 && step % tc.checkpointEvery() == 0 && !last) save();
             }

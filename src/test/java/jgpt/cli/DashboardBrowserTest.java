@@ -77,7 +77,7 @@ class DashboardBrowserTest {
         Files.createDirectories(dir);
         Samples s = new Samples(model, d.tok, d.tok.encode("\n"), 50, 80, STEPS, 7, dir);
         s.accept(0);
-        t.afterStep(step -> { s.accept(step); if (gate != null) gate.acquireUninterruptibly(); });
+        t.onStep(m -> { s.accept(m.get("step").asLong() + 1); if (gate != null) gate.acquireUninterruptibly(); });
         return t;
     }
 

@@ -84,7 +84,7 @@ class EvalCommandTest {
         }
         CliRun.Run bad = CliRun.run("eval", "--model", modelDir.toString(), "--data", data.toString(), "--kernels", "gpu");
         assertEquals(2, bad.code);
-        assertEquals("jgpt: unknown --kernels 'gpu': use auto | blas | java | naive", bad.err.strip());
+        assertEquals("jgpt: --kernels 'gpu' is unknown: choose auto | blas | java | naive", bad.err.strip());
     }
 
     @Test

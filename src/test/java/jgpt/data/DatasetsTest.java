@@ -49,7 +49,7 @@ class DatasetsTest {
 
     @Test void offlineSaysHowToPassALocalCopy() throws Exception {
         UserError e = assertThrows(UserError.class, () -> Datasets.resolve("tinyshakespeare", null, cache, NOWHERE));
-        assertTrue(e.getMessage().contains("--data") && e.getMessage().contains("shared/data/tinyshakespeare.txt"), e.getMessage());
+        assertTrue(e.getMessage().contains("local copy") && e.getMessage().contains("shared/data/tinyshakespeare.txt"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         try (var s = Files.list(cache.resolve("tinyshakespeare"))) { assertEquals(0, s.count(), "no partial download left"); }
     }

@@ -92,7 +92,7 @@ class PrepareTest {
         Files.writeString(ok, "fine");
         TokenFileTest.assertMessage(() -> Prepare.run(ok, "wordpiece", 0.1, dir.resolve("o"), false), "unknown tokenizer 'wordpiece'");
         TokenFileTest.assertMessage(() -> Prepare.run(dir.resolve("missing.txt"), "char", 0.1, dir.resolve("o"), false), "missing.txt", "does not exist");
-        TokenFileTest.assertMessage(() -> Prepare.run(ok, "char", 1.0, dir.resolve("o"), false), "--val-fraction");
+        TokenFileTest.assertMessage(() -> Prepare.run(ok, "char", 1.0, dir.resolve("o"), false), "val-fraction must be");
         try (var s = Files.list(dir.resolve("o"))) { assertEquals(0, s.count(), "failed runs leave nothing behind"); }
     }
 

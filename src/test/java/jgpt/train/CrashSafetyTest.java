@@ -33,7 +33,9 @@ class CrashSafetyTest {
     static BatchSource nanGradientAt(BatchSource inner, GPT model, int call) {
         return new BatchSource() {
             int seen;
-            public void next(int[] x, int[] y) { inner.next(x, y); if (++seen == call) model.grads().set(0, Double.NaN); }
+            public void next(int[] x, int[] y) { inner.next(x, y); }
+            public void nextStarts(long[] starts) { inner.nextStarts(starts); }
+            public void read(long[] starts, int[] x, int[] y) { inner.read(starts, x, y); if (++seen == call) model.grads().set(0, Double.NaN); }
             public long[] state() { return inner.state(); }
             public void restore(long[] s) { inner.restore(s); }
         };

@@ -1,4 +1,4 @@
-package jgpt.cli;
+package jgpt.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import jgpt.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
 class TextStreamerTest {

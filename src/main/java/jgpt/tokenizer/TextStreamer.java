@@ -1,8 +1,8 @@
-package jgpt.cli;
+package jgpt.tokenizer;
 
 import java.io.PrintStream;
 import java.util.Arrays;
-import jgpt.tokenizer.Tokenizer;
+import java.util.function.Consumer;
 
 /**
  * Prints decoded text as tokens arrive, without ever printing half a character. A byte-level BPE token can end in
@@ -13,15 +13,21 @@ import jgpt.tokenizer.Tokenizer;
  */
 public final class TextStreamer {
     private final Tokenizer tok;
-    private final PrintStream out;
+    private final Consumer<String> out;
     private int[] pending = new int[16];   // tokens whose text is not fully printed yet
     private int n;
     private int printed;                   // chars of decode(pending) already printed
     private final StringBuilder text = new StringBuilder();
 
-    public TextStreamer(Tokenizer tok, PrintStream out) {
+    /** Hands each printable piece of text to {@code out} as soon as it is complete. */
+    public TextStreamer(Tokenizer tok, Consumer<String> out) {
         this.tok = tok;
         this.out = out;
+    }
+
+    /** Prints (and flushes) each piece to {@code out}. */
+    public TextStreamer(Tokenizer tok, PrintStream out) {
+        this(tok, piece -> { out.print(piece); out.flush(); });
     }
 
     public void accept(int id) {
@@ -46,8 +52,7 @@ public final class TextStreamer {
         }
         if (end > printed) {
             String piece = s.substring(printed, end);
-            out.print(piece);
-            out.flush();
+            out.accept(piece);
             text.append(piece);
             printed = end;
         }
