@@ -42,7 +42,7 @@ class DeterminismTest {
     static String[] train(Path out, String kernels, String threads, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--data", TestData.shakespeare().toString(), "--tokenizer", "char",
                 "--cache", out.getParent().resolve("cache").toString(), "--layers", "2", "--heads", "2", "--embd", "32",
-                "--batch", "8", "--block", "32", "--steps", "16", "--eval-every", "8", "--eval-batches", "2",
+                "--batch", "8", "--block", "32", "--steps", "16", "--eval-every", "4", "--eval-batches", "2",
                 "--schedule", "constant", "--warmup", "4", "--dropout", "0.1", "--grad-accum", "2",
                 "--kernels", kernels, "--threads", threads, "--out", out.toString()));
         a.addAll(List.of(extra));
@@ -69,9 +69,11 @@ class DeterminismTest {
     @Test void javaKernelsGiveTheSameBitsWhateverTheJitAndThreads() throws Exception {
         Path a = tmp.resolve("a"), b = tmp.resolve("b"), c = tmp.resolve("c");
         jgpt(List.of(), train(a, "java", "1", "--replicas", "1"));
-        jgpt(List.of("-XX:TieredStopAtLevel=1"), train(b, "java", "2", "--replicas", "1"));   // C1 only: the Vector API's Java fallbacks
+        // C1 only runs the Vector API's Java fallbacks, tens of times slower: its first 4 steps (the schedule
+        // is constant, so they are the long run's first 4) against the long run's
+        jgpt(List.of("-XX:TieredStopAtLevel=1"), override(train(b, "java", "2", "--replicas", "1"), "--steps", "4"));
         jgpt(List.of("-Xbatch", "-XX:CICompilerCount=2"), train(c, "java", "1", "--replicas", "1"));   // compiles block the caller: another order of tiers
-        assertSameRun(a, b);
+        assertEquals(metrics(a).subList(0, 4), metrics(b));
         assertSameRun(a, c);
         JsonNode last = new ObjectMapper().readTree(Files.readAllLines(a.resolve("metrics.jsonl")).getLast());
         assertEquals(15, last.get("step").asInt());
@@ -80,7 +82,7 @@ class DeterminismTest {
     @Test void replicasAndResumeInAnotherJvmGiveTheSameBits() throws Exception {
         Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
         jgpt(List.of(), train(whole, "java", "2", "--replicas", "2"));
-        jgpt(List.of("-XX:TieredStopAtLevel=1"), override(train(cut, "java", "2", "--replicas", "2", "--checkpoint-every", "4"), "--steps", "8"));
+        jgpt(List.of("-XX:TieredStopAtLevel=1"), override(train(cut, "java", "2", "--replicas", "2", "--checkpoint-every", "4"), "--steps", "4"));
         // resumed on one thread without --replicas: the run's 2 replicas are restored, so the bits are the same
         jgpt(List.of(), "train", "--resume", cut.toString(), "--steps", "16", "--threads", "1");
         assertSameRun(whole, cut);
