@@ -162,7 +162,7 @@ public final class TrainCommand implements Callable<Integer> {
         double peak = peakGflops != null ? peakGflops * 1e9 : runtime.peakFlops();
         Trainer trainer = new Trainer(model, ds.tokenizer, tc, trainBatches, val, runDir, peak, System.out)
                 .shards(runtime.replicas(tc.batch(), model.layout.total)).skipNonFinite(onNonFinite.equals("skip"));
-        if (resuming) {
+        if (resuming && !cluster.on()) {   // with --spark the split is --workers, not replicas
             RunInfo info = RunInfo.read(runDir);
             if (info.replicas() > 0 && info.replicas() != trainer.shards())
                 System.err.printf("jgpt: note: resuming with the batch split over %d replicas, the run used %d: losses will differ in the last bits%n",
