@@ -40,7 +40,7 @@ done
 
 # ---- --help of every command: stdout only
 check "jgpt --help" 0 empty -- "$ROOT/jgpt" --help
-for c in train sample eval bench prepare "tokenizer train" params explain probe plot; do
+for c in train sample eval bench prepare "tokenizer train" params explain probe plot convert; do
   # shellcheck disable=SC2086
   check "jgpt $c --help" 0 empty -- "$ROOT/jgpt" $c --help
 done

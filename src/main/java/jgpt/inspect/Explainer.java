@@ -79,7 +79,7 @@ public final class Explainer {
     /** The prompt's tokens, checked against the model (non-empty, within the context, inside the vocabulary). */
     public int[] encodePrompt(String prompt) {
         int[] t = vocab.encode(prompt);
-        if (t.length == 0) throw new UserError("the prompt is empty after tokenization: give some text with --prompt");
+        if (t.length == 0) throw new jgpt.InvalidSetting("prompt", "prompt is empty after tokenization: give some text");
         if (t.length > model.cfg.block())
             throw new UserError("the prompt is " + t.length + " tokens, longer than the model's context of " + model.cfg.block() + ": shorten it");
         for (int id : t) if (id < 0 || id >= model.cfg.vocab())
@@ -104,7 +104,7 @@ public final class Explainer {
         if (t.length != 1) {
             List<String> parts = new ArrayList<>();
             for (int id : t) parts.add(Heatmap.visible(vocab.decode(id), 20));
-            throw new UserError("--target '" + Heatmap.visible(text, 30) + "' is " + t.length + " tokens " + parts
+            throw new jgpt.InvalidSetting("target", "target '" + Heatmap.visible(text, 30) + "' is " + t.length + " tokens " + parts
                     + ": give exactly one token (mind the leading space, e.g. ' Paris')");
         }
         return t[0];
@@ -184,21 +184,21 @@ public final class Explainer {
      */
     public Nudge nudge(String spec, double epsilon) {
         if (lastTokens == null) throw new IllegalStateException("call explain first");
-        if (!(epsilon > 0)) throw new UserError("--epsilon must be positive, got " + epsilon);
+        if (!(epsilon > 0)) throw new jgpt.InvalidSetting("epsilon", "epsilon must be positive, got " + epsilon);
         Matcher m = NUDGE.matcher(spec.strip());
-        if (!m.matches()) throw new UserError("--nudge '" + spec + "': write NAME[i,j] for a matrix or NAME[i] for a vector, e.g. layer.0.wq[3,5]");
+        if (!m.matches()) throw new jgpt.InvalidSetting("nudge", "nudge '" + spec + "': write NAME[i,j] for a matrix or NAME[i] for a vector, e.g. layer.0.wq[3,5]");
         String name = m.group(1);
         Spec s = model.layout.get(name);
         if (s == null) {
             String hint = name.equals("wVocab") && model.cfg.tied() ? ": the output is tied to wEmbed, nudge wEmbed instead" : ": names look like layer.0.wq, layer.3.b1, wEmbed";
-            throw new UserError("--nudge: no parameter '" + name + "'" + hint);
+            throw new jgpt.InvalidSetting("nudge", "nudge: no parameter '" + name + "'" + hint);
         }
         int[] idx = m.group(3) == null ? new int[]{Integer.parseInt(m.group(2))} : new int[]{Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
         if (idx.length != s.shape().length)
-            throw new UserError("--nudge: " + name + " has shape " + Arrays.toString(s.shape()) + ", give " + s.shape().length + " index(es)");
+            throw new jgpt.InvalidSetting("nudge", "nudge: " + name + " has shape " + Arrays.toString(s.shape()) + ", give " + s.shape().length + " index(es)");
         long flat = 0;
         for (int d = 0; d < idx.length; d++) {
-            if (idx[d] >= s.shape()[d]) throw new UserError("--nudge: index " + idx[d] + " out of range for dimension " + d + " of " + name + " " + Arrays.toString(s.shape()));
+            if (idx[d] >= s.shape()[d]) throw new jgpt.InvalidSetting("nudge", "nudge: index " + idx[d] + " out of range for dimension " + d + " of " + name + " " + Arrays.toString(s.shape()));
             flat = flat * s.shape()[d] + idx[d];
         }
         int at = Math.toIntExact(s.offset() + flat);
