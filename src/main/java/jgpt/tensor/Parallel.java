@@ -95,21 +95,7 @@ public final class Parallel {
      */
     public static void parallelFor(int n, int minChunk, RangeBody body) {
         if (n <= 0) return;
-        Pool p = pool();
-        int chunks = Math.min(p.threads, Math.max(1, n / Math.max(1, minChunk)));
-        if (chunks == 1 || !p.busy.compareAndSet(false, true)) {
-            body.run(0, n, 0);
-            return;
-        }
-        Splitter s = p.splitter;
-        s.body = body;
-        s.n = n;
-        s.chunks = chunks;
-        try {
-            p.run(chunks, s);
-        } finally {
-            s.body = null;
-        }
+        split(n, Math.min(pool().threads, Math.max(1, n / Math.max(1, minChunk))), body, false);
     }
 
     /**
@@ -120,17 +106,22 @@ public final class Parallel {
      */
     public static void forChunks(int n, int chunks, RangeBody body) {
         if (n <= 0) return;
-        chunks = Math.max(1, Math.min(chunks, n));
+        split(n, Math.max(1, Math.min(chunks, n)), body, true);
+    }
+
+    /** [0, n) in `chunks` equal ranges over the pool, or inline (each range in order) when the pool is held or one thread. */
+    private static void split(int n, int chunks, RangeBody body, boolean byChunk) {
         Pool p = pool();
         if (chunks == 1 || p.threads == 1 || !p.busy.compareAndSet(false, true)) {
-            for (int c = 0; c < chunks; c++) body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks), c);
+            if (!byChunk) body.run(0, n, 0);
+            else for (int c = 0; c < chunks; c++) body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks), c);
             return;
         }
-        Splitter s = p.chunkSplitter;
+        Splitter s = byChunk ? p.chunkSplitter : p.splitter;
         s.body = body;
         s.n = n;
         s.chunks = chunks;
-        s.byChunk = true;
+        s.byChunk = byChunk;
         try {
             p.run(chunks, s);
         } finally {
