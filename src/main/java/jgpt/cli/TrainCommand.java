@@ -80,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON summary as the last line.") boolean json;
 
     /** The given value, else the general default (recipes arrive as flags: recipes/NAME.json, see ConfigFile). */
-    private <T> T pick(T given, T recipeValue, T general) {
+    private static <T> T pick(T given, T general) {
         return given != null ? given : general;
     }
 
@@ -97,11 +97,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (data == null) throw new UserError("--data is required: a text file, a prepared directory, a token file, tinyshakespeare, or synthetic:NAME");
 
-        TrainConfig tc = new TrainConfig(pick(batch, 12, 12), pick(block, 64, 64), pick(steps, 2000, 2000), pick(gradAccum, 1, 1),
-                pick(optimizer, "adamw", "adamw"), pick(lr, 1e-3, 1e-3), 0, pick(beta1, 0.9, 0.9), pick(beta2, 0.99, 0.99),
-                pick(eps, 1e-8, 1e-8), pick(weightDecay, 0.1, 0.1), pick(momentum, 0.0, 0.0), pick(schedule, "cosine", "cosine"),
-                pick(warmup, 100, 100), pick(clip, 1.0, 1.0), pick(dropout, 0.0, 0.0), pick(sampling, "random", "random"),
-                pick(evalEvery, 250, 250), pick(evalBatches, 200, 20), pick(checkpointEvery, 500, 500), pick(seed, 1337L, 1337L));
+        TrainConfig tc = new TrainConfig(pick(batch, 12), pick(block, 64), pick(steps, 2000), pick(gradAccum, 1),
+                pick(optimizer, "adamw"), pick(lr, 1e-3), 0, pick(beta1, 0.9), pick(beta2, 0.99),
+                pick(eps, 1e-8), pick(weightDecay, 0.1), pick(momentum, 0.0), pick(schedule, "cosine"),
+                pick(warmup, 100), pick(clip, 1.0), pick(dropout, 0.0), pick(sampling, "random"),
+                pick(evalEvery, 250), pick(evalBatches, 20), pick(checkpointEvery, 500), pick(seed, 1337L));
         double minLrV = minLr != null ? minLr : tc.lr() / 10;
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
@@ -181,7 +181,7 @@ public final class TrainCommand implements Callable<Integer> {
         summary.put("steps", trainer.step());
         summary.put("loss", trainer.lastLoss());
         if (!Double.isNaN(trainer.lastValLoss())) summary.put("val_loss", trainer.lastValLoss());
-        int n = pick(sample, 500, 0);
+        int n = pick(sample, 0);
         if (n > 0 && ds.tokenizer != null && trainer.step() == tc.steps()) {
             System.out.println("---- sample ----");
             var out = new java.io.PrintStream(System.out, false, java.nio.charset.StandardCharsets.UTF_8);
