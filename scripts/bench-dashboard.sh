@@ -18,14 +18,17 @@ median() {  # median ms of metrics lines [from, to) of run $1
 "$ROOT/jgpt" --help > /dev/null   # build once
 for r in $(seq 1 "$ROUNDS"); do
   "$ROOT/jgpt" "${TRAIN[@]}" --out "$OUT/a$r" > "$OUT/a$r.log" 2>&1
-  "$ROOT/jgpt" "${TRAIN[@]}" --out "$OUT/b$r" --dashboard --port "$PORT" > "$OUT/b$r.log" 2>&1 &
-  PID=$!   # the JVM itself (jgpt execs java), so kill stops the server too
+  # its own process group: the launcher pipes java's stderr through a filter, so killing the script alone
+  # would leave the JVM (and its server on PORT) running into the next round
+  setsid "$ROOT/jgpt" "${TRAIN[@]}" --out "$OUT/b$r" --dashboard --port "$PORT" > "$OUT/b$r.log" 2>&1 &
+  PID=$!
   until [ "$(lines "$OUT/b$r")" -ge "$LOAD_AFTER" ]; do sleep 0.5; done
   FROM=$(lines "$OUT/b$r")
   "$JAVA_HOME/bin/java" "$ROOT/tools/DashboardLoad.java" "http://127.0.0.1:$PORT" "b$r" 100 30 | tee "$OUT/load$r.txt"
   TO=$(lines "$OUT/b$r")
   until grep -q "keeps serving" "$OUT/b$r.log"; do sleep 0.5; done
-  kill "$PID"; wait "$PID" 2>/dev/null || true
+  kill -- -"$PID"; wait "$PID" 2>/dev/null || true
+  while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do sleep 0.5; done   # the port is free again
   echo "round $r: steps [$FROM, $TO) under load: alone $(median "$OUT/a$r" "$FROM" "$TO") ms/step, with dashboard + load $(median "$OUT/b$r" "$FROM" "$TO") ms/step"
 done
 echo "runs in $OUT"
