@@ -220,28 +220,37 @@ public final class GPT {
      */
     Tensor blockForward(int l, Activations.Layer s, Tensor x, int B, int T, int pos0, KvCache cache, boolean drop) {
         Weights.Block p = w.layers[l];
-        int N = B * T, C = cfg.embd();
-        if (cfg.norm() == Config.Norm.PRE) {            // x + attn(LN1(x)), then + ffn(LN2(·))
+        int N = B * T;
+        if (cfg.norm() == Config.Norm.PRE) {            // r1 = x + attn(LN1(x)),  r2 = r1 + ffn(LN2(r1))
             normForward(s.ln1, s.ln1Mean, s.ln1Rstd, x, p.ln1g(), p.ln1b(), N);
-            attentionForward(l, p, s, s.ln1, B, T, pos0, cache);
-            if (drop) dropout(s.o, s.oMask, N * C, 2 * l + 1);
-            k.add(s.r1, x, s.o, N * C);
+            attentionResidual(l, p, s, s.ln1, x, B, T, pos0, cache, drop);
             normForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.r1, p.ln2g(), p.ln2b(), N);
-            ffnForward(p, s, s.ln2, N);
-            if (drop) dropout(s.f, s.fMask, N * C, 2 * l + 2);
-            k.add(s.r2, s.r1, s.f, N * C);
+            ffnResidual(l, p, s, s.ln2, s.r1, N, drop);
             return s.r2;
-        } else {                                        // LN1(x + attn(x)), then LN2(· + ffn(·))
-            attentionForward(l, p, s, x, B, T, pos0, cache);
-            if (drop) dropout(s.o, s.oMask, N * C, 2 * l + 1);
-            k.add(s.r1, x, s.o, N * C);
+        } else {                                        // ln1 = LN1(x + attn(x)),  ln2 = LN2(ln1 + ffn(ln1))
+            attentionResidual(l, p, s, x, x, B, T, pos0, cache, drop);
             normForward(s.ln1, s.ln1Mean, s.ln1Rstd, s.r1, p.ln1g(), p.ln1b(), N);
-            ffnForward(p, s, s.ln1, N);
-            if (drop) dropout(s.f, s.fMask, N * C, 2 * l + 2);
-            k.add(s.r2, s.ln1, s.f, N * C);
+            ffnResidual(l, p, s, s.ln1, s.ln1, N, drop);
             normForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.r2, p.ln2g(), p.ln2b(), N);
             return s.ln2;
         }
+    }
+
+    /** s.r1 = residual + dropout(attention(in)). */
+    private void attentionResidual(int l, Weights.Block p, Activations.Layer s, Tensor in, Tensor residual,
+                                   int B, int T, int pos0, KvCache cache, boolean drop) {
+        int n = B * T * cfg.embd();
+        attentionForward(l, p, s, in, B, T, pos0, cache);
+        if (drop) dropout(s.o, s.oMask, n, 2 * l + 1);
+        k.add(s.r1, residual, s.o, n);
+    }
+
+    /** s.r2 = residual + dropout(ffn(in)). */
+    private void ffnResidual(int l, Weights.Block p, Activations.Layer s, Tensor in, Tensor residual, int N, boolean drop) {
+        int n = N * cfg.embd();
+        ffnForward(p, s, in, N);
+        if (drop) dropout(s.f, s.fMask, n, 2 * l + 2);
+        k.add(s.r2, residual, s.f, n);
     }
 
     /** s.o = attention(in·wq, in·wk, in·wv)·wo + bo, every head at once. */
