@@ -18,11 +18,6 @@ final class ModelShape {
     @Option(names = "--untied", description = "Separate W_vocab instead of tying it to W_embed.") Boolean untied;
     @Option(names = "--no-bias", description = "No biases in linear layers and LayerNorms.") Boolean noBias;
 
-    boolean anySet() {
-        return layers != null || heads != null || embd != null || ffn != null || vocab != null || context != null
-                || norm != null || activation != null || positions != null || untied != null || noBias != null;
-    }
-
     /**
      * The config from base with every given flag applied. base null: the small Shakespeare shape with a context of
      * defaultContext (the training block); a preset keeps its own context when that is longer.
