@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The fast kernels: float only (any F64 tensor goes to {@link NaiveKernels}), Vector API with scalar tails,
- * parallel on {@link Parallel}'s pool. Matrix products are {@link Gemm}; attention runs one (batch, head)
- * per task as small GEMMs on the head's slices ({@link FastAttention}); row ops (LayerNorm, softmax, cross-entropy) run a row per
- * iteration with the row in L1. Each parallel op is a reusable task object, so a training step allocates
- * nothing. Every op is tested against NaiveKernels (FastKernelsTest).
+ * parallel on {@link Parallel}'s pool. Matrix products are {@link Gemm}; attention is {@link FastAttention}
+ * (one (batch, head) per task as small GEMMs on the head's slices); row ops (LayerNorm, softmax,
+ * cross-entropy) run a row per iteration with the row in L1. Each parallel op is a reusable task object, so
+ * a training step allocates nothing. Every op is tested against NaiveKernels (FastKernelsTest).
  *
  * <p>Methods are synchronized: the task objects and scratch belong to this instance.
  */
@@ -23,7 +23,7 @@ public class FastKernels extends NaiveKernels {
     private final Gemm gemm = new Gemm();
     private final Elementwise ew = new Elementwise();
     private final Rows rows = new Rows();
-    private final FastAttention att = new FastAttention(gemm);
+    private final FastAttention attn = new FastAttention(gemm);
     /** Most chunks a reduction is cut into: each sums into its own partial, added up in chunk order. */
     static final int MAX_CHUNKS = 64;
     private float[][] partial = new float[0][];      // (chunks, 2·C) per-chunk dGain|dBias sums
@@ -654,7 +654,7 @@ public class FastKernels extends NaiveKernels {
 
     @Override public synchronized void attention(Tensor out, Tensor att, Tensor q, Tensor k, Tensor v, int B, int T, int C, int H) {
         if (!f32(out, att, q, k) || !f32(v)) { super.attention(out, att, q, k, v, B, T, C, H); return; }
-        this.att.attention(out, att, q, k, v, B, T, C, H);
+        attn.attention(out, att, q, k, v, B, T, C, H);
     }
 
     @Override public synchronized void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, Tensor dOut,
@@ -663,12 +663,12 @@ public class FastKernels extends NaiveKernels {
             super.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
             return;
         }
-        this.att.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
+        attn.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
     }
 
     @Override public synchronized void attentionCached(Tensor out, Tensor att, Tensor q, Tensor kCache, Tensor vCache,
                                                        int Tq, int pos0, int C, int H) {
         if (!f32(out, att, q, kCache) || !f32(vCache)) { super.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H); return; }
-        this.att.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H);
+        attn.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H);
     }
 }
