@@ -8,7 +8,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/jgpt-launcher.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
 
-# check NAME EXPECTED_RC STDERR_TEST -- COMMAND...: STDERR_TEST is empty | oneline | a grep -E pattern
+# check NAME EXPECTED_RC STDERR_TEST -- COMMAND...: STDERR_TEST is empty | oneline | oneline:PATTERN | a grep -E pattern
 check() {
   local name=$1 want=$2 errtest=$3; shift 4
   "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -17,6 +17,7 @@ check() {
   case "$errtest" in
     empty) [ ! -s "$tmp/err" ] || ok=0 ;;
     oneline) [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q '^jgpt: ' "$tmp/err" || ok=0 ;;
+    oneline:*) [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qE "^jgpt: ${errtest#oneline:}" "$tmp/err" || ok=0 ;;
     *) grep -qE "$errtest" "$tmp/err" || ok=0 ;;
   esac
   if grep -q 'WARNING: Using incubator modules' "$tmp/out" "$tmp/err"; then ok=0; fi
@@ -40,7 +41,8 @@ done
 
 # ---- --help of every command: stdout only
 check "jgpt --help" 0 empty -- "$ROOT/jgpt" --help
-for c in train sample eval bench prepare "tokenizer train" params explain probe plot convert; do
+for c in train sample eval bench prepare tokenizer "tokenizer train" "tokenizer encode" "tokenizer decode" params explain probe plot \
+         convert dashboard; do
   # shellcheck disable=SC2086
   check "jgpt $c --help" 0 empty -- "$ROOT/jgpt" $c --help
 done
@@ -53,6 +55,12 @@ check "missing model" 2 oneline -- "$ROOT/jgpt" sample --model "$tmp/none"
 check "missing config file" 2 oneline -- "$ROOT/jgpt" train --config "$tmp/none.json"
 check "unknown kernels" 2 oneline -- "$ROOT/jgpt" params --preset gpt2 --kernels gpu
 check "unknown preset" 2 oneline -- "$ROOT/jgpt" params --preset nope
+check "not a number" 2 oneline -- "$ROOT/jgpt" train --steps many --data synthetic:copy --out "$tmp/r2"
+check "unknown subcommand" 2 oneline -- "$ROOT/jgpt" tokenizer nosuch
+check "plot of a missing run" 2 oneline -- "$ROOT/jgpt" plot "$tmp/none"
+check "explain without a model" 2 oneline -- "$ROOT/jgpt" explain --prompt hi
+check "vocab size out of range" 2 'oneline:--vocab-size must be between' -- "$ROOT/jgpt" tokenizer train --input "$ROOT/README.md" --vocab-size 10 --out "$tmp/tok.json"
+check "embd not divisible by heads" 2 oneline -- "$ROOT/jgpt" bench --embd 10 --heads 3
 
 echo "launcher: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -14,7 +14,7 @@ public final class AttentionStages {
 
     public static void main(String[] args) {
         int B = Integer.parseInt(args[0]), T = Integer.parseInt(args[1]), C = Integer.parseInt(args[2]), H = Integer.parseInt(args[3]);
-        int hs = C / H, blk = FastKernels.ATT_BLOCK;
+        int hs = C / H, blk = FastAttention.ATT_BLOCK;
         Random r = new Random(1);
         float[] q = rand(B * T * C, r), k = rand(B * T * C, r), v = rand(B * T * C, r);
         float[] out = new float[B * T * C], att = new float[B * H * T * T];
@@ -41,7 +41,7 @@ public final class AttentionStages {
                     long s1 = System.nanoTime();
                     Gemm.panels(att, ar, T, pa, hs, 0, kT, hs, 0, m, hs, t1, false, edge);
                     long s2 = System.nanoTime();
-                    for (int i = t0; i < t1; i++) FastKernels.causalSoftmax(att, a0 + i * T, i, T, scale);
+                    for (int i = t0; i < t1; i++) FastAttention.causalSoftmax(att, a0 + i * T, i, T, scale);
                     long s3 = System.nanoTime();
                     Gemm.packAN(pa, 0, att, ar, T, 0, t1, 0, m);
                     long s4 = System.nanoTime();

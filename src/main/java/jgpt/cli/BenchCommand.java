@@ -20,9 +20,11 @@ import jgpt.tensor.Kernels;
 import jgpt.tensor.TimedKernels;
 import jgpt.tensor.Tensor;
 import jgpt.tensor.Parallel;
+import jgpt.data.BatchSource;
 import jgpt.train.AdamW;
-import jgpt.train.DataParallel;
-import jgpt.train.Optimizer;
+import jgpt.train.LocalGradients;
+import jgpt.train.TrainConfig;
+import jgpt.train.TrainStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,12 +70,17 @@ public final class BenchCommand implements Callable<Integer> {
         int threads = runtime.kernelsName().equals("naive") ? 1 : Parallel.threads();
         Config cfg = Config.gpt2(vocab, block, layers, heads, embd);
         GPT model = new GPT(cfg, DType.F32, k).initGpt2(1337);
-        AdamW opt = new AdamW(model, 0.9, 0.95, 1e-8, 0.1, true);
         int B = batch, T = block, N = B * T;
-        DataParallel dp = new DataParallel(model, runtime.replicas(B, model.layout.total));
-        Random rnd = new Random(42);
-        int[] x = new int[N], y = new int[N];
-        for (int i = 0; i < N; i++) { x[i] = rnd.nextInt(vocab); y[i] = rnd.nextInt(vocab); }
+        // the trainer's own step on one batch of random tokens: AdamW, constant lr, clip_grad_norm(1.0)
+        double lr = 1e-4;
+        TrainConfig tc = new TrainConfig(B, T, steps, 1, "adamw", lr, lr, 0.9, 0.95, 1e-8, 0.1, 0, "constant", 0, 1.0,
+                0, "random", 0, 0, 0, 42);
+        TrainStep step = new TrainStep(model, new AdamW(model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), true),
+                tc.scheduleFn(), tc.clip());
+        OneBatch data = new OneBatch(N, vocab);
+        LocalGradients grads = new LocalGradients(model, tc, runtime.replicas(B, model.layout.total), data, () -> data);
+        long[][] rows = {new long[B]};
+        data.nextStarts(rows[0]);
 
         // The peak is measured before and after the run and the better median kept: on a shared machine a
         // single measurement can land in a busy moment and make MFU look better than it is.
@@ -87,11 +94,10 @@ public final class BenchCommand implements Callable<Integer> {
         long maxWarmupNanos = (long) (maxWarmupSeconds * 1e9);
         int warmed = 0;
         long w0 = System.nanoTime(), stepAlloc = Long.MAX_VALUE;
-        boolean gradsZero = false;
         while (warmed < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9
                 || (stepAlloc > WARM_ALLOC && System.nanoTime() - w0 < maxWarmupNanos)) {
             long a0 = mx.getTotalThreadAllocatedBytes();
-            gradsZero = trainStep(model, dp, opt, x, y, B, T, gradsZero);
+            step.take(grads, 0, rows);
             stepAlloc = mx.getTotalThreadAllocatedBytes() - a0;
             warmed++;
         }
@@ -100,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            gradsZero = trainStep(model, dp, opt, x, y, B, T, gradsZero);
+            step.take(grads, 0, rows);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         long allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0, gcs = gcCount() - gc0;
@@ -117,13 +123,13 @@ public final class BenchCommand implements Callable<Integer> {
         for (long f0 = System.nanoTime(), fa = Long.MAX_VALUE, i = 0;
              i < Math.min(warmup, 3) || (fa > WARM_ALLOC && System.nanoTime() - f0 < maxWarmupNanos); i++) {
             long a0 = mx.getTotalThreadAllocatedBytes();
-            dp.loss(x, y, B, T);
+            grads.validationLoss(rows);
             fa = mx.getTotalThreadAllocatedBytes() - a0;
         }
         double[] fms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            dp.loss(x, y, B, T);
+            grads.validationLoss(rows);
             fms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(fms);
@@ -170,7 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         System.out.printf("model    V=%d L=%d H=%d C=%d T=%d, %.1fM parameters; batch %d × %d tokens; %d thread%s, %s kernels, %d replica%s%n",
                 vocab, layers, heads, embd, block, model.layout.total / 1e6, B, T, threads, threads == 1 ? "" : "s", runtime.kernelsName(),
-                dp.shards(), dp.shards() == 1 ? "" : "s");
+                grads.shards(), grads.shards() == 1 ? "" : "s");
         System.out.printf("train    %.1f ms/step median (min %.1f, max %.1f) over %d steps after %d warm-up; %.0f tokens/s%n",
                 median, sorted[0], sorted[steps - 1], steps, warmed, trainTps);
         System.out.printf("         step = forward + backward + clip_grad_norm(1.0) + AdamW (whose pass also zeroes the gradients for the next step)%n");
@@ -189,9 +195,9 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode prof = new ObjectMapper().createObjectNode();
         if (timed != null) {
             System.out.printf("profile  where a training step's time goes (mean of %d timed steps, %.1f ms/step):%n", steps, totalMs / steps);
-            if (dp.shards() > 1)
+            if (grads.shards() > 1)
                 System.out.printf("         (the kernels of replica 0 of %d; the others run theirs at the same time, so waiting for%n"
-                        + "         them counts as outside kernels; the all-reduce is in residual adds)%n", dp.shards());
+                        + "         them counts as outside kernels; the all-reduce is in residual adds)%n", grads.shards());
             printKinds(prof, kindNanos, steps, totalMs / steps, "outside kernels (embedding, copies, zeroing)", 0);
             // generation: the mat-vecs read every weight once per token, so their own rate says how close
             // to the bandwidth bound they run; the rest is what decoding spends besides reading weights
@@ -204,7 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("vocab", vocab).put("layers", layers).put("heads", heads).put("embd", embd).put("block", block).put("batch", batch);
-            o.put("threads", threads).put("kernels", runtime.kernelsName()).put("replicas", dp.shards()).put("parameters", model.layout.total);
+            o.put("threads", threads).put("kernels", runtime.kernelsName()).put("replicas", grads.shards()).put("parameters", model.layout.total);
             o.put("train_tokens_per_s", trainTps).put("forward_tokens_per_s", fwdTps).put("generate_tokens_per_s", genTps);
             o.put("ms_per_step", median).put("ms_per_step_min", sorted[0]).put("ms_per_step_max", sorted[steps - 1]);
             o.put("flops_per_token", fwdFlopsPerToken).put("train_flops_per_token", trainFlopsPerToken);
@@ -219,11 +225,25 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One step as the trainer runs it; returns whether the optimizer left the gradients zero. */
-    private static boolean trainStep(GPT model, DataParallel dp, Optimizer opt, int[] x, int[] y, int B, int T, boolean gradsZero) {
-        if (!gradsZero) model.zeroGrad();
-        dp.forwardBackward(x, y, B, T, 0, 0);
-        return opt.stepAndZeroGrads(1e-4, Optimizer.clipScale(Optimizer.gradNorm(model), 1.0));
+    /** The bench's data: one batch of random tokens and random targets (B·T each), every step's rows. */
+    private static final class OneBatch implements BatchSource {
+        private final int[] x, y;
+
+        OneBatch(int n, int vocab) {
+            x = new int[n];
+            y = new int[n];
+            Random rnd = new Random(42);
+            for (int i = 0; i < n; i++) { x[i] = rnd.nextInt(vocab); y[i] = rnd.nextInt(vocab); }
+        }
+
+        @Override public void next(int[] x, int[] y) { read(null, x, y); }
+        @Override public void nextStarts(long[] starts) { Arrays.fill(starts, 0); }
+        @Override public void read(long[] starts, int[] x, int[] y) {
+            System.arraycopy(this.x, 0, x, 0, x.length);
+            System.arraycopy(this.y, 0, y, 0, y.length);
+        }
+        @Override public long[] state() { return new long[0]; }
+        @Override public void restore(long[] state) { }
     }
 
     /**

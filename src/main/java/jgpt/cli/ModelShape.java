@@ -24,12 +24,6 @@ final class ModelShape {
 
     boolean zeroInit() { return zeroInit != null && zeroInit; }
 
-    boolean anySet() {
-        return layers != null || heads != null || embd != null || ffn != null || vocab != null || context != null
-                || norm != null || activation != null || positions != null || untied != null || noBias != null
-                || normType != null || qkNorm != null || softcap != null || zeroInit != null;
-    }
-
     /**
      * The config from base with every given flag applied. base null: the small Shakespeare shape with a context of
      * defaultContext (the training block); a preset keeps its own context when that is longer.

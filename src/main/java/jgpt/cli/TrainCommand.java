@@ -19,6 +19,7 @@ import jgpt.model.Sampler;
 import jgpt.tokenizer.Tokenizer;
 import jgpt.tokenizer.Tokenizers;
 import jgpt.train.Checkpoint;
+import jgpt.train.NonFiniteStep;
 import jgpt.train.RunLock;
 import jgpt.train.TrainConfig;
 import jgpt.train.Trainer;
@@ -175,7 +176,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (remote != null) trainer.gradients(remote);
         if (resuming) trainer.resume();
         live.attach(trainer, model, ds.tokenizer, tc, runDir, resuming);
-        try { trainer.run(); } finally { if (remote != null) remote.close(); }
+        try {
+            trainer.run();
+        } catch (NonFiniteStep e) {
+            throw new UserError(String.format("%s: continue with --resume %s --lr %.3g (lower), or rerun with --clip 1 or --on-nonfinite skip",
+                    e.what(), e.runDir, e.lowerLr));
+        } finally {
+            if (remote != null) remote.close();
+        }
+        if (trainer.step() < tc.steps()) System.out.printf("continue with: jgpt train --resume %s%n", runDir);
         ObjectNode summary = new ObjectMapper().createObjectNode();
         summary.put("out", runDir.toString());
         summary.put("steps", trainer.step());

@@ -87,7 +87,7 @@ public final class Dashboard implements AutoCloseable {
     /** Whether binding this host needs a token: anything but a loopback address. */
     public static boolean needsToken(String host) {
         try { return !InetAddress.getByName(host).isLoopbackAddress(); }
-        catch (IOException e) { throw new UserError("--host " + host + ": not an address of this machine"); }
+        catch (IOException e) { throw new jgpt.InvalidSetting("host", "host " + host + ": not an address of this machine"); }
     }
 
     public int port() { return server.getAddress().getPort(); }

@@ -107,11 +107,4 @@ public final class TextChunks {
         return new UserError(input + " is not valid UTF-8 text: bad byte sequence at byte offset " + offset + b
                 + "; convert it to UTF-8 first (e.g. iconv -t UTF-8)");
     }
-
-    /** The whole file as a String (small files only: tests, tokenizer training samples). */
-    public static String readAll(Path input) {
-        StringBuilder sb = new StringBuilder();
-        forEach(input, ANY, sb::append);
-        return sb.toString();
-    }
 }

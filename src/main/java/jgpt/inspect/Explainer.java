@@ -299,10 +299,10 @@ public final class Explainer {
                 n.measuredPlus, n.measuredMinus, n.relError()));
         b.append(String.format(Locale.ROOT, "  gradient from the two measurements, (L(w+ε) − L(w−ε))/2ε = %+.6g  (vs g = %+.6g)%n", n.centralGrad(), n.g));
         if (Math.abs(n.predicted) < 4 * n.resolution)
-            b.append(String.format(Locale.ROOT, "  g·ε is below the loss's rounding step (%.2g): these measurements are rounding noise; use --dtype F64 or a larger --epsilon%n",
+            b.append(String.format(Locale.ROOT, "  g·ε is below the loss's rounding step (%.2g): these measurements are rounding noise; use dtype F64 or a larger epsilon%n",
                     n.resolution));
         else if (n.relError() > 0.1)
-            b.append(String.format(Locale.ROOT, "  not first-order here: the curvature part (L(w+ε) + L(w−ε))/2 − L(w) = %+.3g outweighs g·ε; try a smaller --epsilon or --dtype F64%n",
+            b.append(String.format(Locale.ROOT, "  not first-order here: the curvature part (L(w+ε) + L(w−ε))/2 − L(w) = %+.3g outweighs g·ε; try a smaller epsilon or dtype F64%n",
                     n.secondOrder()));
         if (n.g > 0) b.append("  positive gradient: this weight is making the prediction worse; gradient descent decreases it\n");
         else if (n.g < 0) b.append("  negative gradient: increasing this weight lowers the loss; gradient descent increases it\n");

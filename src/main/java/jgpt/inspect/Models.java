@@ -1,6 +1,5 @@
 package jgpt.inspect;
 
-import jgpt.UserError;
 import jgpt.io.ModelStore;
 import jgpt.model.Config;
 import jgpt.model.GPT;
@@ -35,7 +34,7 @@ public final class Models {
         Tokenizer t;
         if (dir != null) t = Tokenizers.forModel(dir, cfg.vocab());
         else if (cfg.vocab() == Gpt2Tokenizer.VOCAB) t = new Gpt2Tokenizer();
-        else throw new UserError("a preset with a " + cfg.vocab() + "-token vocabulary has no tokenizer: use --model DIR (a trained model with its tokenizer.json)");
+        else throw new jgpt.InvalidSetting("model", "model needed: a preset with a " + cfg.vocab() + "-token vocabulary has no tokenizer; give a trained model's directory (with its tokenizer.json)");
         Tokenizers.checkCompatible(t, cfg.vocab(), dir != null ? "the model in " + dir : "this preset");
         return vocab(t);
     }

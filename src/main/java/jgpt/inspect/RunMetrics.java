@@ -74,10 +74,10 @@ public final class RunMetrics {
     public static Path metricsFile(Path runDirOrFile) {
         if (Files.isRegularFile(runDirOrFile)) return runDirOrFile;
         if (!Files.isDirectory(runDirOrFile))
-            throw new UserError("no run directory " + runDirOrFile + ": give the --out directory of 'jgpt train'");
+            throw new UserError("no run directory " + runDirOrFile + ": give the output directory of a training run");
         Path f = runDirOrFile.resolve("metrics.jsonl");
         if (!Files.isRegularFile(f))
-            throw new UserError(runDirOrFile + " has no metrics.jsonl: give the --out directory of 'jgpt train'");
+            throw new UserError(runDirOrFile + " has no metrics.jsonl: give the output directory of a training run");
         return f;
     }
 

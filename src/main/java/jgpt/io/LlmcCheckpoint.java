@@ -214,9 +214,9 @@ public final class LlmcCheckpoint {
     private static String otherFormat(int magic) {
         return switch (magic) {
             case 20240328 -> " (this is llm.c's tokenizer file)";
-            case 20240520 -> " (this is an llm.c token file: give it as --data)";
+            case 20240520 -> " (this is an llm.c token file: training data, not a model)";
             case 20240327 -> " (this is llm.c's debug state file)";
-            default -> " (--model takes a model directory or an llm.c checkpoint file)";
+            default -> " (a model is a model directory or an llm.c checkpoint file)";
         };
     }
 

@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The fast kernels: float only (any F64 tensor goes to {@link NaiveKernels}), Vector API with scalar tails,
- * parallel on {@link Parallel}'s pool. Matrix products are {@link Gemm}; attention runs one (batch, head)
- * per task as small GEMMs on the head's slices; row ops (LayerNorm, softmax, cross-entropy) run a row per
- * iteration with the row in L1. Each parallel op is a reusable task object, so a training step allocates
- * nothing. Every op is tested against NaiveKernels (FastKernelsTest).
+ * parallel on {@link Parallel}'s pool. Matrix products are {@link Gemm}; attention is {@link FastAttention}
+ * (one (batch, head) per task as small GEMMs on the head's slices); row ops (LayerNorm, softmax,
+ * cross-entropy) run a row per iteration with the row in L1. Each parallel op is a reusable task object, so
+ * a training step allocates nothing. Every op is tested against NaiveKernels (FastKernelsTest).
  *
  * <p>Methods are synchronized: the task objects and scratch belong to this instance.
  */
@@ -19,13 +19,11 @@ public class FastKernels extends NaiveKernels {
     static final int L = S.length();
     /** Elementwise ops below this many elements run inline: waking the pool costs ~µs. */
     static final int EW_CHUNK = 1 << 15;
-    /** Query rows per attention block: keys past the block's last row are never touched (causal). */
-    static final int ATT_BLOCK = Integer.getInteger("jgpt.attBlock", 32);
 
     private final Gemm gemm = new Gemm();
     private final Elementwise ew = new Elementwise();
     private final Rows rows = new Rows();
-    private final Attention att = new Attention();
+    private final FastAttention attn = new FastAttention(gemm);
     /** Most chunks a reduction is cut into: each sums into its own partial, added up in chunk order. */
     static final int MAX_CHUNKS = 64;
     private float[][] partial = new float[0][];      // (chunks, 2·C) per-chunk dGain|dBias sums
@@ -306,7 +304,7 @@ public class FastKernels extends NaiveKernels {
             for (; i < i1; i++) { float x2 = Math.max(0f, b[bo + i]) * 2f; o[oo + i] = x2 * a[ao + i] + o[oo + i]; }
         }
 
-        /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update); g left zero if zeroGrad. */
+        /** o = w, a = g, m, v: the loop of jgpt.train.AdamW's formula in one pass; g left zero if zeroGrad. */
         private void adamw(int i0, int i1) {
             float c1 = 1 - b1, c2 = 1 - b2, gs = gradScale;
             boolean zero = zeroGrad;
@@ -678,25 +676,6 @@ public class FastKernels extends NaiveKernels {
         return t;
     }
 
-    /** A row of attention scores: softmax of scale·x[0..t], zeros in (t, len) (the causal mask). */
-    static void causalSoftmax(float[] x, int r, int t, int len, float scale) {
-        int n = t + 1;
-        int cv = n / L * L, c = 0;
-        float max = rowMax(x, r, n) * scale;
-        FloatVector acc = FloatVector.zero(S);
-        for (; c < cv; c += L) {
-            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, r + c).mul(scale).sub(max));
-            e.intoArray(x, r + c);
-            acc = e.add(acc);
-        }
-        float sum = Gemm.sum(acc);
-        for (; c < n; c++) { float e = VecMath.exp(x[r + c] * scale - max); x[r + c] = e; sum += e; }
-        float inv = 1f / sum;
-        for (c = 0; c < cv; c += L) FloatVector.fromArray(S, x, r + c).mul(inv).intoArray(x, r + c);
-        for (; c < n; c++) x[r + c] *= inv;
-        java.util.Arrays.fill(x, r + n, r + len, 0f);
-    }
-
     static float rowMax(float[] x, int r, int n) {
         int cv = n / L * L, c = 0;
         float max = Float.NEGATIVE_INFINITY;
@@ -730,7 +709,7 @@ public class FastKernels extends NaiveKernels {
 
     @Override public synchronized void attention(Tensor out, Tensor att, Tensor q, Tensor k, Tensor v, int B, int T, int C, int H) {
         if (!f32(out, att, q, k) || !f32(v)) { super.attention(out, att, q, k, v, B, T, C, H); return; }
-        runAttention(false, out, att, q, k, v, null, null, null, null, B, T, C, H);
+        attn.attention(out, att, q, k, v, B, T, C, H);
     }
 
     @Override public synchronized void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, Tensor dOut,
@@ -739,174 +718,12 @@ public class FastKernels extends NaiveKernels {
             super.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
             return;
         }
-        runAttention(true, dOut, att, q, k, v, dq, dk, dv, dAtt, B, T, C, H);
+        attn.attentionBackward(dq, dk, dv, dAtt, dOut, q, k, v, att, B, T, C, H);
     }
 
     @Override public synchronized void attentionCached(Tensor out, Tensor att, Tensor q, Tensor kCache, Tensor vCache,
                                                        int Tq, int pos0, int C, int H) {
         if (!f32(out, att, q, kCache) || !f32(vCache)) { super.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H); return; }
-        gemm.ensureScratch();
-        Attention a = this.att;
-        a.mode = CACHED;
-        a.out = out.f; a.outO = out.off;
-        a.att = att.f; a.attO = att.off;
-        a.q = q.f; a.qO = q.off; a.k = kCache.f; a.kO = kCache.off; a.v = vCache.f; a.vO = vCache.off;
-        a.B = 1; a.T = Tq; a.C = C; a.H = H; a.pos0 = pos0;
-        try {
-            forEachHead(H, (long) Tq * (pos0 + Tq) * C, a);
-        } finally {
-            a.out = a.att = a.q = a.k = a.v = null;
-        }
-    }
-
-    /** Heads in parallel, or inline when the whole call is a few hundred thousand multiply-adds (decoding). */
-    private static void forEachHead(int tasks, long macs, Attention a) {
-        if (macs < 1 << 18) for (int t = 0; t < tasks; t++) a.run(t, 0);
-        else Parallel.forEach(tasks, a);
-    }
-
-    private void runAttention(boolean backward, Tensor out, Tensor attn, Tensor q, Tensor k, Tensor v,
-                              Tensor dq, Tensor dk, Tensor dv, Tensor dAtt, int B, int T, int C, int H) {
-        gemm.ensureScratch();
-        ensureAttScratch(T, C / H);
-        Attention a = att;
-        a.mode = backward ? BACKWARD : FORWARD;
-        a.out = out.f; a.outO = out.off;
-        a.att = attn.f; a.attO = attn.off;
-        a.q = q.f; a.qO = q.off; a.k = k.f; a.kO = k.off; a.v = v.f; a.vO = v.off;
-        if (backward) {
-            a.dq = dq.f; a.dqO = dq.off; a.dk = dk.f; a.dkO = dk.off; a.dv = dv.f; a.dvO = dv.off;
-            a.dAtt = dAtt.f; a.dAttO = dAtt.off;
-        }
-        a.B = B; a.T = T; a.C = C; a.H = H;
-        try {
-            forEachHead(B * H, (long) B * T * T * C, a);
-        } finally {
-            a.out = a.att = a.q = a.k = a.v = a.dq = a.dk = a.dv = a.dAtt = null;
-        }
-    }
-
-    /**
-     * One (batch, head) per task, as small GEMMs on the head's column slice (row stride C) of q, k, v:
-     * scores = q·kᵀ, probabilities by a row softmax with the causal mask, y = att·v; backward the four
-     * products of its transpose. Query rows go in blocks of ATT_BLOCK, each touching only keys up to its
-     * last row, so the masked upper triangle costs at most one block's worth.
-     */
-    private static final int FORWARD = 0, BACKWARD = 1, CACHED = 2;
-
-    /** Per-worker packed operands of one head: a = a block of query rows, b0..b3 = whole k, v, q, dY. */
-    private static final class AttScratch {
-        float[] a = new float[0], b0 = new float[0], b1 = new float[0], b2 = new float[0], b3 = new float[0];
-    }
-
-    private AttScratch[] attScratch = new AttScratch[0];
-
-    private void ensureAttScratch(int T, int hs) {
-        int threads = Parallel.threads();
-        if (attScratch.length < threads) {
-            AttScratch[] a = java.util.Arrays.copyOf(attScratch, threads);
-            for (int w = attScratch.length; w < threads; w++) a[w] = new AttScratch();
-            attScratch = a;
-        }
-        int na = Gemm.roundUp(ATT_BLOCK, Gemm.MR) * Math.max(T, hs);
-        int nb = Math.max(Gemm.roundUp(T, Gemm.NR) * hs, T * Gemm.roundUp(hs, Gemm.NR));
-        for (int w = 0; w < threads; w++) {
-            AttScratch s = attScratch[w];
-            if (s.a.length < na) s.a = new float[na];
-            if (s.b0.length < nb) { s.b0 = new float[nb]; s.b1 = new float[nb]; s.b2 = new float[nb]; s.b3 = new float[nb]; }
-        }
-    }
-
-    private final class Attention implements Parallel.Body {
-        int mode;
-        float[] out, att, q, k, v, dq, dk, dv, dAtt;
-        int outO, attO, qO, kO, vO, dqO, dkO, dvO, dAttO, B, T, C, H, pos0;
-
-        @Override public void run(int task, int worker) {
-            if (mode == CACHED) { cached(task, gemm.scratch(worker)); return; }
-            int b = task / H, h = task % H, hs = C / H;
-            int row0 = b * T * C + h * hs;                 // (b, t=0, head h) in every (B,T,C) tensor
-            int a0 = task * T * T;                         // (b, h) block of the (B,H,T,T) tensors
-            Gemm.Scratch s = gemm.scratch(worker);
-            float scale = (float) (1.0 / Math.sqrt(hs));
-            if (mode == FORWARD) forward(row0, a0, hs, scale, s, attScratch[worker]);
-            else backward(row0, a0, hs, scale, s, attScratch[worker]);
-        }
-
-        /** Head h of T new queries at positions pos0.. against S = pos0 + T cached keys: att (H, T, S). */
-        private void cached(int h, Gemm.Scratch s) {
-            int hs = C / H, S = pos0 + T, col = h * hs;
-            int a0 = attO + h * T * S;
-            float scale = (float) (1.0 / Math.sqrt(hs));
-            if (T == 1) {        // decoding: two mat-vecs straight off the cache rows, nothing to pack
-                Gemm.vecMatT(att, a0, q, qO + col, k, kO + col, C, hs, S, false);
-                causalSoftmax(att, a0, pos0, S, scale);
-                Gemm.vecMat(out, outO + col, att, a0, v, vO + col, C, S, hs, false);
-                return;
-            }
-            Gemm.serial(att, a0, S, q, qO + col, C, false, k, kO + col, C, true, T, hs, S, false, s);
-            for (int i = 0; i < T; i++) causalSoftmax(att, a0 + i * S, pos0 + i, S, scale);
-            Gemm.serial(out, outO + col, C, att, a0, S, false, v, vO + col, C, false, T, S, hs, false, s);
-        }
-
-        private void forward(int row0, int a0, int hs, float scale, Gemm.Scratch s, AttScratch w) {
-            float[] pa = w.a, kT = w.b0, vp = w.b1, edge = s.edge;
-            Gemm.packBT(kT, 0, k, kO + row0, C, 0, hs, 0, T);      // kᵀ (hs × T) and v (T × hs), packed once
-            Gemm.packBN(vp, 0, v, vO + row0, C, 0, T, 0, hs);
-            for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
-                int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
-                int ar = attO + a0 + t0 * T;
-                // scores[t][s] = q_t · k_s for s < t1
-                Gemm.packAN(pa, 0, q, qO + row0 + t0 * C, C, 0, hs, 0, m);
-                Gemm.panels(att, ar, T, pa, hs, 0, kT, hs, 0, m, hs, t1, false, edge);
-                for (int t = t0; t < t1; t++) causalSoftmax(att, attO + a0 + t * T, t, T, scale);
-                // y_t = Σ_s att[t][s] · v_s
-                Gemm.packAN(pa, 0, att, ar, T, 0, t1, 0, m);
-                Gemm.panels(out, outO + row0 + t0 * C, C, pa, t1, 0, vp, T, 0, m, t1, hs, false, edge);
-            }
-        }
-
-        private void backward(int row0, int a0, int hs, float scale, Gemm.Scratch s, AttScratch w) {
-            float[] pa = w.a, vT = w.b0, kp = w.b1, dyp = w.b2, qp = w.b3, edge = s.edge;
-            // out holds dOut (the gradient of y). The four right-hand operands, packed once per head:
-            Gemm.packBT(vT, 0, v, vO + row0, C, 0, hs, 0, T);      // vᵀ   for dA = dY·vᵀ
-            Gemm.packBN(kp, 0, k, kO + row0, C, 0, T, 0, hs);      // k    for dq += dS·k
-            Gemm.packBN(dyp, 0, out, outO + row0, C, 0, T, 0, hs); // dY   for dv += attᵀ·dY
-            Gemm.packBN(qp, 0, q, qO + row0, C, 0, T, 0, hs);      // q    for dk += dSᵀ·q
-            // Rows of dAtt first: dA, then the softmax backward in place (dS), then dq. dv and dk take
-            // columns of att and dS, so they wait until every row is done.
-            for (int t0 = 0; t0 < T; t0 += ATT_BLOCK) {
-                int t1 = Math.min(T, t0 + ATT_BLOCK), m = t1 - t0;
-                int dr = dAttO + a0 + t0 * T;
-                Gemm.packAN(pa, 0, out, outO + row0 + t0 * C, C, 0, hs, 0, m);
-                Gemm.panels(dAtt, dr, T, pa, hs, 0, vT, hs, 0, m, hs, t1, false, edge);
-                for (int t = t0; t < t1; t++) softmaxBack(dAtt, dAttO + a0 + t * T, att, attO + a0 + t * T, t, t1, scale);
-                Gemm.packAN(pa, 0, dAtt, dr, T, 0, t1, 0, m);
-                Gemm.panels(dq, dqO + row0 + t0 * C, C, pa, t1, 0, kp, T, 0, m, t1, hs, true, edge);
-            }
-            for (int s0 = 0; s0 < T; s0 += ATT_BLOCK) {
-                int s1 = Math.min(T, s0 + ATT_BLOCK), m = s1 - s0, K = T - s0;
-                // dv_s += Σ_{t ≥ s0} att[t][s] · dY_t ;  dk_s += Σ_{t ≥ s0} dS[t][s] · q_t
-                Gemm.packAT(pa, 0, att, attO + a0, T, s0, K, s0, m);
-                Gemm.panels(dv, dvO + row0 + s0 * C, C, pa, K, 0, dyp, T, s0, m, K, hs, true, edge);
-                Gemm.packAT(pa, 0, dAtt, dAttO + a0, T, s0, K, s0, m);
-                Gemm.panels(dk, dkO + row0 + s0 * C, C, pa, K, 0, qp, T, s0, m, K, hs, true, edge);
-            }
-        }
-
-        /** dS[s] = att[s]·(dA[s] − Σ_r att[r]·dA[r])·scale for s ≤ t; zero for t < s < t1. */
-        private void softmaxBack(float[] d, int dr, float[] a, int ar, int t, int t1, float scale) {
-            int n = t + 1, cv = n / L * L, c = 0;
-            FloatVector acc = FloatVector.zero(S);
-            for (; c < cv; c += L) acc = FloatVector.fromArray(S, a, ar + c).fma(FloatVector.fromArray(S, d, dr + c), acc);
-            float dot = Gemm.sum(acc);
-            for (; c < n; c++) dot += a[ar + c] * d[dr + c];
-            for (c = 0; c < cv; c += L) {
-                FloatVector dv = FloatVector.fromArray(S, d, dr + c).sub(dot);
-                FloatVector.fromArray(S, a, ar + c).mul(dv).mul(scale).intoArray(d, dr + c);
-            }
-            for (; c < n; c++) d[dr + c] = a[ar + c] * (d[dr + c] - dot) * scale;
-            java.util.Arrays.fill(d, dr + n, dr + t1, 0f);
-        }
+        attn.attentionCached(out, att, q, kCache, vCache, Tq, pos0, C, H);
     }
 }

@@ -145,10 +145,10 @@ public interface Kernels {
 
     // ---- optimizer -------------------------------------------------------------------------------
     /**
-     * One Adam/AdamW step on n elements with g = gradScale · (the gradient buffer: a clip folded in, the
-     * buffer itself is not rescaled): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
-     * w −= lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), where bc1 = 1−β1^t, bc2 = 1−β2^t (PyTorch's order: decay first).
-     * With zeroGrad the gradient buffer is left zero, so the next step needs no zeroing pass of its own.
+     * The elementwise loop of {@link jgpt.train.AdamW}'s update (the formula is written there) on n elements
+     * of w, its gradient buffer g, and the moments m, v; gradScale is the clip factor s, bc1 and bc2 the bias
+     * corrections. The gradient buffer itself is not rescaled; with zeroGrad it is left zero, so the next
+     * step needs no zeroing pass of its own.
      */
     void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
                double eps, double weightDecay, double bc1, double bc2, double gradScale, boolean zeroGrad);

@@ -287,6 +287,7 @@ public class NaiveKernels implements Kernels {
 
     // ---- optimizer --------------------------------------------------------------------------------------
 
+    /** The loop of jgpt.train.AdamW's formula, line by line in double. */
     @Override public void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1, double beta2,
                                 double eps, double weightDecay, double bc1, double bc2, double gradScale, boolean zeroGrad) {
         for (int i = 0; i < n; i++) {

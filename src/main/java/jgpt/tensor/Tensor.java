@@ -44,7 +44,6 @@ public final class Tensor {
     }
 
     public DType dtype() { return f != null ? DType.F32 : DType.F64; }
-    public boolean isF32() { return f != null; }
 
     public double get(int i) { return f != null ? f[off + i] : d[off + i]; }
     public void set(int i, double v) { if (f != null) f[off + i] = (float) v; else d[off + i] = v; }

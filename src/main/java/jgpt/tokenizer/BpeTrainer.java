@@ -31,9 +31,6 @@ public final class BpeTrainer {
         while (m.find()) words.computeIfAbsent(m.group(), k -> new long[1])[0]++;
     }
 
-    /** Distinct pieces seen so far. */
-    public int distinctWords() { return words.size(); }
-
     /** Trains on a UTF-8 file, streamed in chunks (its distinct pieces must fit in memory, the text need not). */
     public static BpeTokenizer trainFile(Path input, int vocabSize) {
         checkVocab(vocabSize);
@@ -45,7 +42,7 @@ public final class BpeTrainer {
 
     static void checkVocab(int vocabSize) {
         if (vocabSize < MIN_VOCAB || vocabSize > MAX_VOCAB)
-            throw new UserError("--vocab-size must be between " + MIN_VOCAB + " (the 256 byte tokens) and " + MAX_VOCAB
+            throw new jgpt.InvalidSetting("vocab-size", "vocab-size must be between " + MIN_VOCAB + " (the 256 byte tokens) and " + MAX_VOCAB
                     + " (uint16 token files), got " + vocabSize);
     }
 

@@ -86,7 +86,7 @@ public final class Tokenizers {
                 throw new UserError("cannot read " + config + ": " + e.getMessage(), e);
             }
         }
-        throw new UserError("no " + FILE + " in " + path + ": pass --tokenizer char|gpt2|PATH");
+        throw new jgpt.InvalidSetting("tokenizer", "tokenizer needed: there is no " + FILE + " in " + path + "; give char, gpt2 or a tokenizer.json path");
     }
 
     /** Like {@link #load(Path)} for a model directory whose vocabulary size is known. */
@@ -95,7 +95,7 @@ public final class Tokenizers {
         if (Files.isRegularFile(file)) return loadFile(file);
         if (modelVocab == Gpt2Tokenizer.VOCAB || modelVocab == paddedVocab(Gpt2Tokenizer.VOCAB)) return new Gpt2Tokenizer();
         throw new UserError("no " + FILE + " in " + dir + " and its vocabulary (" + modelVocab
-                + ") is not GPT-2's: pass the tokenizer the model was trained with (--tokenizer PATH)");
+                + ") is not GPT-2's: put the tokenizer.json the model was trained with into " + dir);
     }
 
     /**
@@ -168,7 +168,7 @@ public final class Tokenizers {
         switch (spec) {
             case "gpt2": return new Gpt2Tokenizer();
             case "char":
-                if (corpus == null) throw new UserError("the char tokenizer is built from a text: prepare the data with --tokenizer char and use its tokenizer.json");
+                if (corpus == null) throw new jgpt.InvalidSetting("tokenizer", "tokenizer char is built from a text: prepare the data with the char tokenizer and give its tokenizer.json");
                 BitSet seen = new BitSet();
                 TextChunks.forEach(corpus, TextChunks.ANY, chunk -> chunk.codePoints().forEach(seen::set));
                 if (seen.isEmpty()) throw new UserError(corpus + " is empty: cannot build a char vocabulary from it");

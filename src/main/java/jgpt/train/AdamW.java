@@ -6,9 +6,20 @@ import jgpt.model.Weights;
 import jgpt.tensor.Tensor;
 
 /**
- * Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW: decay only on tensors of
- * rank ≥ 2 — not on biases or LayerNorm (nanoGPT's convention). With decoupled = false it is torch.optim.Adam,
- * whose weight decay is an L2 term added to the gradient (applied to the same rank ≥ 2 tensors).
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter), as torch.optim.AdamW. The whole update, step t
+ * (1-based), for every element of a parameter tensor w with gradient buffer ∇w:
+ * <pre>
+ *   g   = s · ∇w                        s: the clip factor ({@link Optimizer#clipScale}), 1 without a clip
+ *   w  ← w · (1 − lr·wd)                decoupled decay first, on the old w (PyTorch's order)
+ *   m  ← β1·m + (1−β1)·g                first moment
+ *   v  ← β2·v + (1−β2)·g²               second moment
+ *   w  ← w − (lr / bc1) · m / (√v / √bc2 + eps)     bc1 = 1 − β1^t, bc2 = 1 − β2^t (bias corrections)
+ * </pre>
+ * wd is the weight decay on tensors of rank ≥ 2 (matrices, embeddings) and 0 on biases and LayerNorm
+ * (nanoGPT's convention, {@link Optimizer#decayMask}). With decoupled = false it is torch.optim.Adam: the
+ * decay is an L2 term added to the clipped gradient instead, g = s·∇w + wd·w, and the line w ← w·(1 − lr·wd)
+ * is skipped. The elementwise loop is {@link jgpt.tensor.Kernels#adamw} (float32 in FastKernels, double in
+ * NaiveKernels, tested equal); it can leave ∇w zero for the next step on the way.
  */
 public final class AdamW implements Optimizer {
     private final GPT model;

@@ -40,7 +40,7 @@ public final class RunLock implements AutoCloseable {
             if (l == null) {
                 String holder = holder(file);
                 ch.close();
-                throw new UserError(run + " is in use by another trainer (" + holder + "): wait for it to finish or stop it, or choose another --out");
+                throw new UserError(run + " is in use by another trainer (" + holder + "): wait for it to finish or stop it, or choose another run directory");
             }
             ch.truncate(0);
             ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);

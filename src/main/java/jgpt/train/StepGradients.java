@@ -3,8 +3,8 @@ package jgpt.train;
 /**
  * What a training step computes before the optimizer: the mean loss and mean gradient of the step's
  * micro-batches, given as row starts into the training tokens (see {@link jgpt.data.BatchSource}). The
- * {@link Trainer} chooses the rows and then runs grad norm, clip, schedule and the update once, whoever
- * computed the gradient: {@link LocalGradients} (replicas on this machine's threads) or a cluster
+ * {@link Trainer} chooses the rows and its {@link TrainStep} runs grad norm, clip, schedule and the update
+ * once, whoever computed the gradient: {@link LocalGradients} (replicas on this machine's threads) or a cluster
  * (jgpt-spark's tasks). Implementations must be pure functions of (parameters, rows, step), so a step
  * does not depend on where or how often its pieces ran.
  */

@@ -15,8 +15,8 @@ import jgpt.tokenizer.Tokenizer;
 /**
  * The training loop: take a batch, forward, loss, backward, clip, update, repeat — with validation,
  * metrics.jsonl, progress, and crash-safe checkpoints (periodic, final, best-validation, and on Ctrl-C).
- * A step is split into {@link #computeGradients} and the optimizer's update so a data-parallel driver can
- * average gradients in between.
+ * The step itself is a {@link TrainStep}; whoever computes its gradient ({@link StepGradients}: this
+ * machine's replicas or a cluster) hands the mean gradient back before the clip and the update.
  */
 public final class Trainer {
     private final GPT model;
@@ -26,7 +26,7 @@ public final class Trainer {
     private final Supplier<BatchSource> val;    // a fresh source over the same fixed val batches each time; null = no val data
     private final Path out;
     private final Optimizer opt;
-    private final Schedule schedule;
+    private final TrainStep stepper;             // gradients, norm, clip, learning rate, update
     private final long[][] starts, valStarts;     // row starts of the step's micro-batches, of the validation batches
     private final double peakFlops;              // the machine's fp32 peak assumed for MFU
     private final PrintStream log;
@@ -35,7 +35,6 @@ public final class Trainer {
     private volatile boolean stopRequested;
     private double lastLoss = Double.NaN, lastVal = Double.NaN;
     private StepGradients gradients;             // who computes each step's gradient (local replicas or a cluster)
-    private boolean gradsZero;                   // model.grads() known zero: the optimizer's last pass left it so
     private boolean skipNonFinite;               // --on-nonfinite skip: drop a step whose loss or gradient is NaN/Inf
     private boolean resumed;
     private java.util.function.Consumer<ObjectNode> onStep = m -> { };   // samples.jsonl, a live dashboard, the library's callback
@@ -53,7 +52,7 @@ public final class Trainer {
         this.peakFlops = peakFlops;
         this.log = log;
         this.opt = Optimizer.create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
-        this.schedule = tc.scheduleFn();
+        this.stepper = new TrainStep(model, opt, tc.scheduleFn(), tc.clip());
         this.starts = new long[tc.gradAccum()][tc.batch()];
         this.valStarts = new long[tc.evalBatches()][tc.batch()];
         this.gradients = new LocalGradients(model, tc, 1, train, val);
@@ -101,16 +100,6 @@ public final class Trainer {
         log.printf("resumed %s at step %d of %d%n", out, step, tc.steps());
     }
 
-    /** Forward + backward over gradAccum micro-batches; leaves the mean gradient in model.grads(); returns the mean loss. */
-    public double computeGradients() {
-        if (!gradsZero) model.zeroGrad();
-        gradsZero = false;
-        for (long[] micro : starts) train.nextStarts(micro);
-        double loss = gradients.gradients(step, starts);
-        if (step == FAULT_NAN_AT_STEP) model.grads().set(0, Double.NaN);
-        return loss;
-    }
-
     /** Mean validation loss over evalBatches batches (the same batches every time). */
     public double evaluate() {
         BatchSource src = val.get();
@@ -130,12 +119,11 @@ public final class Trainer {
         try (Metrics metrics = new Metrics(out.resolve("metrics.jsonl"))) {
             while (step < tc.steps() && !stopRequested) {
                 long t0 = System.nanoTime();
-                double lr = schedule.at(step);
-                double loss = computeGradients();
-                double norm = Optimizer.gradNorm(model);
-                boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
+                for (long[] micro : starts) train.nextStarts(micro);
+                double loss = stepper.take(gradients, step, starts);
+                double lr = stepper.lr(), norm = stepper.norm();
+                boolean finite = stepper.applied();
                 if (!finite && !skipNonFinite) throw nonFinite(loss, norm);
-                if (finite) gradsZero = opt.stepAndZeroGrads(lr, Optimizer.clipScale(norm, tc.clip()));
                 double sec = (System.nanoTime() - t0) / 1e9;
                 step++;
                 lastLoss = loss;
@@ -168,7 +156,7 @@ public final class Trainer {
             progress.finish(step);
             save();
             if (stopRequested && step < tc.steps())
-                log.printf("stopped at step %d; continue with --resume %s%n", step, out);
+                log.printf("stopped at step %d of %d; the checkpoint in %s continues the run%n", step, tc.steps(), out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + out + ": " + e.getMessage(), e);
         } finally {
@@ -178,17 +166,11 @@ public final class Trainer {
         return lastLoss;
     }
 
-    /** Test hook (-Djgpt.fault.nanAtStep=K): a NaN in the gradient of step K, to exercise --on-nonfinite. */
-    private static final long FAULT_NAN_AT_STEP = Long.getLong("jgpt.fault.nanAtStep", -1);
-
     /** The step that went non-finite, where the last good checkpoint is, and what to try. */
-    private jgpt.UserError nonFinite(double loss, double norm) {
+    private NonFiniteStep nonFinite(double loss, double norm) {
         Path ckpt = Checkpoint.find(out);
-        String last = ckpt == null ? "there is no checkpoint yet"
-                : "the last good checkpoint (step " + Checkpoint.readState(out).step() + ") is in " + ckpt;
-        return new jgpt.UserError(String.format("step %d: the %s became %s; nothing was updated and %s: continue with "
-                + "--resume %s --lr %.3g (lower), or rerun with --clip 1 or --on-nonfinite skip", step,
-                Double.isFinite(loss) ? "gradient norm" : "loss", Double.isFinite(loss) ? norm : loss, last, out, tc.lr() / 2));
+        return new NonFiniteStep(step, Double.isFinite(loss) ? "gradient norm" : "loss", Double.isFinite(loss) ? norm : loss,
+                out, ckpt, ckpt == null ? -1 : Checkpoint.readState(out).step(), tc.lr() / 2);
     }
 
     private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);

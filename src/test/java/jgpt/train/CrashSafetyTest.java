@@ -52,9 +52,12 @@ class CrashSafetyTest {
         GPT model = TrainerTest.model();
         Path run = tmp.resolve("nan");
         Trainer t = new Trainer(model, null, tc, nanGradientAt(Batches.random(tf, 3, 8, tc.seed()), model, 7), null, run, 1e11, TrainerTest.QUIET);
-        UserError e = assertThrows(UserError.class, t::run);
+        NonFiniteStep e = assertThrows(NonFiniteStep.class, t::run);
         assertTrue(e.getMessage().startsWith("step 6: the gradient norm became NaN"), e.getMessage());
-        assertTrue(e.getMessage().contains("last good checkpoint (step 4)") && e.getMessage().contains("--resume " + run + " --lr"), e.getMessage());
+        assertTrue(e.getMessage().contains("last good checkpoint (step 4)") && !e.getMessage().contains("--"), e.getMessage());
+        assertEquals(4, e.checkpointStep);
+        assertEquals(run, e.runDir);
+        assertEquals(tc.lr() / 2, e.lowerLr, 0);
         assertTrue(allFinite(model), "the NaN step must not reach the weights");
         assertEquals(4, Checkpoint.readState(run).step());
         GPT loaded = jgpt.io.ModelStore.load(run.resolve("checkpoint"), new NaiveKernels());
