@@ -52,7 +52,7 @@ public final class Trainer {
         this.out = out;
         this.peakFlops = peakFlops;
         this.log = log;
-        this.opt = Optimizer.create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
+        this.opt = Optimizer.create(tc, model);
         this.schedule = tc.scheduleFn();
         this.starts = new long[tc.gradAccum()][tc.batch()];
         this.valStarts = new long[tc.evalBatches()][tc.batch()];
