@@ -68,7 +68,7 @@ class MuonReferenceTest {
         for (int step = 0; step < factors.size(); step++) {
             m.zeroGrad();
             double loss = m.forward(tokens, targets, j.get("B").asInt(), j.get("T").asInt());
-            assertEquals(losses[step], loss, f64 ? 1e-12 : 1e-5, "loss before update " + (step + 1));
+            assertEquals(losses[step], loss, f64 ? 1e-12 : 1e-4, "loss before update " + (step + 1));
             m.backward();
             opt.step(lr * factors.get(step).asDouble());
         }

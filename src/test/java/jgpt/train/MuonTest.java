@@ -64,6 +64,16 @@ class MuonTest {
                     String what = shape[0] + "×" + shape[1] + " " + k.getClass().getSimpleName() + " " + t;
                     for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, what + " element " + i + " vs plain double loops");
                     double[] s = singularValues(reshape(got, shape[0], shape[1]));
+                    double[] pred = new double[s0.length];     // each singular value on its own: σ → |φ⁵(σ / ‖G‖_F)|
+                    for (int i = 0; i < pred.length; i++) {
+                        double v = s0[i] / (fro + Muon.NORM_EPS);
+                        for (int it = 0; it < Muon.NS_STEPS; it++) v = phi(v);
+                        pred[i] = Math.abs(v);
+                    }
+                    java.util.Arrays.sort(pred);
+                    double[] sorted = s.clone();
+                    java.util.Arrays.sort(sorted);
+                    assertArrayEquals(pred, sorted, t == DType.F64 ? 1e-12 : 1e-5, what + ": singular values are φ⁵ of the input's");
                     for (double v : s)
                         assertTrue(v >= band[0] - 1e-6 && v <= band[1] + 1e-6, what + ": singular value " + v + " outside [" + band[0] + ", " + band[1] + "]");
                 }
