@@ -1,10 +1,14 @@
 """PyTorch float64 reference fixtures for jgpt's engine (forward, gradients, AdamW).
 
-An independent float64 implementation of OUR architecture (jgpt.model.Config / ParamLayout), for three
+An independent float64 implementation of OUR architecture (jgpt.model.Config / ParamLayout), for five
 small variants:
-  gpt2      pre-LN + final LN, GELU (tanh form), learned positions wPos, tied output (x·wEmbedᵀ), biases
-  textbook  post-LN, no final LN, ReLU, fixed sinusoidal positions, separate wVocab, biases
-  rope      pre-LN + final LN, GELU, RoPE on q and k, separate wVocab, no biases at all (LN gain only)
+  gpt2         pre-LN + final LN, GELU (tanh form), learned positions wPos, tied output (x·wEmbedᵀ), biases
+  textbook     post-LN, no final LN, ReLU, fixed sinusoidal positions, separate wVocab, biases
+  rope         pre-LN + final LN, GELU, RoPE on q and k, separate wVocab, no biases at all (LN gain only)
+  modern       pre-LN + final norm, RMSNorm, QK-norm, ReLU², RoPE, separate wVocab, no biases, logit soft-cap
+  modern_post  post-LN, RMSNorm, QK-norm, ReLU², learned positions, tied, linear biases (RMSNorm has none), soft-cap
+The modern switches: RMSNorm x/√(mean(x²)+eps)·g; QK-norm = q and k (after their projections, before RoPE)
+RMS-normalised per head without gain; ReLU² = relu(x)²; soft-cap logits = c·tanh(z/c) before the loss.
 
 For each variant it writes src/test/resources/fixtures/torch_<variant>.json with the config, a batch
 (tokens, targets incl. a few −1 = ignored), the parameters as ONE flat vector in ParamLayout order
@@ -15,12 +19,15 @@ forward before its update, and the parameters after the last step. Numbers are w
 
 Before writing, the script checks its own reference: autograd against central finite differences,
 the forward/gradients against a second formulation (torch.nn.TransformerEncoderLayer for gpt2 and
-textbook; complex-number RoPE + F.* ops for rope), and torch.optim.AdamW against a hand-written
+textbook; F.* ops with einsum attention and complex-number RoPE for the others, RMSNorm there as
+F.layer_norm of [x, −x] and the soft-cap as 2c·σ(2z/c) − c), and torch.optim.AdamW against a hand-written
 AdamW. It also prints how far the same computation in torch float32 lands from float64, which is
 what the Java F32 tolerances must absorb.
 
 Regenerate (Debian: apt-get install python3-torch; use the system python, not a pyenv one):
     /usr/bin/python3 tools/torch_reference.py
+Same machine, same bytes; another machine's torch build may move the last bits of the doubles (float
+roundoff, far inside the tests' F64 tolerance), so commit only the fixtures you meant to change.
 """
 import json
 import math
@@ -33,29 +40,41 @@ import torch.nn.functional as F
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "fixtures")
 
 # Small sizes (files stay < 200 KB); ffn != 4·embd on purpose (the engine must use cfg.ffn), T < block for gpt2 (unused wPos row).
-BASE = dict(vocab=37, block=8, layers=2, heads=2, embd=12, ffn=32, ropeTheta=10000.0, lnEps=1e-5)
+BASE = dict(vocab=37, block=8, layers=2, heads=2, embd=12, ffn=32, ropeTheta=10000.0, lnEps=1e-5,
+            normType="LAYER", qkNorm=False, softcap=0.0)
 VARIANTS = {
     "gpt2":     dict(norm="PRE",  activation="GELU", positions="LEARNED",    tied=True,  bias=True,  T=7),
     "textbook": dict(norm="POST", activation="RELU", positions="SINUSOIDAL", tied=False, bias=True,  T=8),
     "rope":     dict(norm="PRE",  activation="GELU", positions="ROPE",       tied=False, bias=False, T=8),
+    # c = 3 bends the logits of these random models: the printed max |z|/c is 2.0 (modern) and 1.6 (modern_post)
+    "modern":      dict(norm="PRE",  activation="RELU2", positions="ROPE",    tied=False, bias=False, T=8,
+                        normType="RMS", qkNorm=True, softcap=3.0),
+    "modern_post": dict(norm="POST", activation="RELU2", positions="LEARNED", tied=True,  bias=True,  T=7,
+                        normType="RMS", qkNorm=True, softcap=3.0),
 }
 B = 2
 ADAMW = dict(lr=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weightDecay=0.1, steps=10)
 CONFIG_KEYS = ["vocab", "block", "layers", "heads", "embd", "ffn", "norm", "activation", "positions",
                "tied", "bias", "ropeTheta", "lnEps"]
+MODERN_KEYS = ["normType", "qkNorm", "softcap"]   # written only for variants that set them (older fixtures unchanged)
+
+
+def modern(cfg):
+    return any(cfg[k] != BASE[k] for k in MODERN_KEYS)
 
 
 # ---- layout: a transcription of ParamLayout's order ------------------------------------------------
 def layout(cfg):
     """[(name, kind, shape)] in ParamLayout order."""
     V, C, Fh, b = cfg["vocab"], cfg["embd"], cfg["ffn"], cfg["bias"]
+    nb = b and cfg["normType"] == "LAYER"   # RMSNorm has no bias
     out = [("wEmbed", "emb", (V, C))]
     if cfg["positions"] == "LEARNED":
         out.append(("wPos", "emb", (cfg["block"], C)))
     for l in range(cfg["layers"]):
         p = f"layer.{l}."
         out.append((p + "ln1g", "gain", (C,)))
-        if b: out.append((p + "ln1b", "bias", (C,)))
+        if nb: out.append((p + "ln1b", "bias", (C,)))
         for w in ("wq", "wk", "wv"):
             out.append((p + w, "mat", (C, C)))
         if b:
@@ -64,14 +83,14 @@ def layout(cfg):
         out.append((p + "wo", "mat", (C, C)))
         if b: out.append((p + "bo", "bias", (C,)))
         out.append((p + "ln2g", "gain", (C,)))
-        if b: out.append((p + "ln2b", "bias", (C,)))
+        if nb: out.append((p + "ln2b", "bias", (C,)))
         out.append((p + "w1", "mat", (C, Fh)))
         if b: out.append((p + "b1", "bias", (Fh,)))
         out.append((p + "w2", "mat", (Fh, C)))
         if b: out.append((p + "b2", "bias", (C,)))
     if cfg["norm"] == "PRE":
         out.append(("lnfG", "gain", (C,)))
-        if b: out.append(("lnfB", "bias", (C,)))
+        if nb: out.append(("lnfB", "bias", (C,)))
     if not cfg["tied"]:
         out.append(("wVocab", "emb", (V, C)))
     return out
@@ -98,6 +117,11 @@ def layer_norm(x, g, b, eps):
     var = ((x - mu) ** 2).mean(-1, keepdim=True)       # biased variance, like LayerNorm
     y = (x - mu) / torch.sqrt(var + eps) * g
     return y if b is None else y + b
+
+
+def rms_norm(x, g, eps):
+    y = x / torch.sqrt((x ** 2).mean(-1, keepdim=True) + eps)
+    return y if g is None else y * g
 
 
 def gelu_tanh(x):
@@ -137,6 +161,7 @@ def forward(cfg, P, tokens, targets):
     C, H, eps = cfg["embd"], cfg["heads"], cfg["lnEps"]
     hs = C // H
     g = lambda n: P.get(n)
+    norm = (lambda x, w, b: rms_norm(x, w, eps)) if cfg["normType"] == "RMS" else (lambda x, w, b: layer_norm(x, w, b, eps))
     x = P["wEmbed"][tokens]
     if cfg["positions"] == "LEARNED":
         x = x + P["wPos"][:T]
@@ -148,6 +173,8 @@ def forward(cfg, P, tokens, targets):
         q = linear(h, g(p + "wq"), g(p + "bq"))
         k = linear(h, g(p + "wk"), g(p + "bk"))
         v = linear(h, g(p + "wv"), g(p + "bv"))
+        if cfg["qkNorm"]:
+            q, k = (rms_norm(t.reshape(Bx, T, H, hs), None, eps).reshape(Bx, T, C) for t in (q, k))
         if cfg["positions"] == "ROPE":
             q, k = rope(q, H, cfg["ropeTheta"]), rope(k, H, cfg["ropeTheta"])
         q, k, v = (t.reshape(Bx, T, H, hs).transpose(1, 2) for t in (q, k, v))   # (B,H,T,hs)
@@ -159,19 +186,23 @@ def forward(cfg, P, tokens, targets):
     def mlp(h, p):
         u = linear(h, g(p + "w1"), g(p + "b1"))
         u = gelu_tanh(u) if cfg["activation"] == "GELU" else torch.clamp(u, min=0)
+        if cfg["activation"] == "RELU2":
+            u = u * u
         return linear(u, g(p + "w2"), g(p + "b2"))
 
     for l in range(cfg["layers"]):
         p = f"layer.{l}."
         if cfg["norm"] == "PRE":
-            x = x + attn(layer_norm(x, g(p + "ln1g"), g(p + "ln1b"), eps), p)
-            x = x + mlp(layer_norm(x, g(p + "ln2g"), g(p + "ln2b"), eps), p)
+            x = x + attn(norm(x, g(p + "ln1g"), g(p + "ln1b")), p)
+            x = x + mlp(norm(x, g(p + "ln2g"), g(p + "ln2b")), p)
         else:
-            x = layer_norm(x + attn(x, p), g(p + "ln1g"), g(p + "ln1b"), eps)
-            x = layer_norm(x + mlp(x, p), g(p + "ln2g"), g(p + "ln2b"), eps)
+            x = norm(x + attn(x, p), g(p + "ln1g"), g(p + "ln1b"))
+            x = norm(x + mlp(x, p), g(p + "ln2g"), g(p + "ln2b"))
     if cfg["norm"] == "PRE":
-        x = layer_norm(x, g("lnfG"), g("lnfB"), eps)
+        x = norm(x, g("lnfG"), g("lnfB"))
     logits = x @ (P["wEmbed"] if cfg["tied"] else P["wVocab"]).T
+    if cfg["softcap"] > 0:
+        logits = cfg["softcap"] * torch.tanh(logits / cfg["softcap"])
     lse = torch.logsumexp(logits, -1)
     keep = targets >= 0
     picked = logits.gather(-1, targets.clamp(min=0)[..., None])[..., 0]
@@ -235,10 +266,11 @@ def forward_modules(cfg, P, tokens, targets):
     return logits.detach(), loss.item(), G
 
 
-def forward_functional_rope(cfg, P, tokens, targets):
-    """rope via F.* ops, complex-number rotation and einsum attention (no shared helpers)."""
+def forward_functional(cfg, P, tokens, targets):
+    """rope and the modern variants via F.* ops, complex-number RoPE and einsum attention (no shared helpers).
+    RMSNorm is torch's LayerNorm of [x, −x] (mean 0, variance mean(x²)), the soft-cap 2c·σ(2z/c) − c."""
     Bx, T = tokens.shape
-    C, H, eps = cfg["embd"], cfg["heads"], cfg["lnEps"]
+    C, H, eps, cap = cfg["embd"], cfg["heads"], cfg["lnEps"], cfg["softcap"]
     hs = C // H
     freqs = 1.0 / cfg["ropeTheta"] ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs)
     rot = torch.polar(torch.ones(T, hs // 2, dtype=torch.float64), torch.outer(torch.arange(T, dtype=torch.float64), freqs))
@@ -247,20 +279,46 @@ def forward_functional_rope(cfg, P, tokens, targets):
         tc = torch.view_as_complex(t.reshape(Bx, T, H, hs // 2, 2).contiguous())
         return torch.view_as_real(tc * rot[None, :, None, :]).reshape(Bx, T, H, hs)
 
+    def rms(t):          # over the last dim, no gain
+        n = t.shape[-1]
+        return F.layer_norm(torch.cat([t, -t], -1), (2 * n,), eps=eps)[..., :n]
+
+    def norm(t, w, b):
+        return rms(t) * w if cfg["normType"] == "RMS" else F.layer_norm(t, (C,), w, b, eps)
+
+    act = {"GELU": lambda u: F.gelu(u, approximate="tanh"), "RELU": F.relu, "RELU2": lambda u: F.relu(u).square()}[cfg["activation"]]
+
     x = F.embedding(tokens, P["wEmbed"])
-    for l in range(cfg["layers"]):
-        p = f"layer.{l}."
-        h = F.layer_norm(x, (C,), P[p + "ln1g"], None, eps)
-        q, k, v = (F.linear(h, P[p + w].T).reshape(Bx, T, H, hs) for w in ("wq", "wk", "wv"))
-        q, k = apply_rope(q), apply_rope(k)
+    if cfg["positions"] == "LEARNED":
+        x = x + F.embedding(torch.arange(T), P["wPos"])
+
+    def attn(h, p):
+        q, k, v = (F.linear(h, P[p + w].T, P.get(p + "b" + w[1])).reshape(Bx, T, H, hs) for w in ("wq", "wk", "wv"))
+        if cfg["qkNorm"]:
+            q, k = rms(q), rms(k)
+        if cfg["positions"] == "ROPE":
+            q, k = apply_rope(q), apply_rope(k)
         s = torch.einsum("bthd,bshd->bhts", q, k) * hs ** -0.5
         s = s + torch.triu(torch.full((T, T), float("-inf"), dtype=torch.float64), 1)
         y = torch.einsum("bhts,bshd->bthd", F.softmax(s, -1), v).reshape(Bx, T, C)
-        x = x + F.linear(y, P[p + "wo"].T)
-        h = F.layer_norm(x, (C,), P[p + "ln2g"], None, eps)
-        x = x + F.linear(F.gelu(F.linear(h, P[p + "w1"].T), approximate="tanh"), P[p + "w2"].T)
-    x = F.layer_norm(x, (C,), P["lnfG"], None, eps)
-    logits = F.linear(x, P["wVocab"])
+        return F.linear(y, P[p + "wo"].T, P.get(p + "bo"))
+
+    def mlp(h, p):
+        return F.linear(act(F.linear(h, P[p + "w1"].T, P.get(p + "b1"))), P[p + "w2"].T, P.get(p + "b2"))
+
+    for l in range(cfg["layers"]):
+        p = f"layer.{l}."
+        if cfg["norm"] == "PRE":
+            x = x + attn(norm(x, P[p + "ln1g"], P.get(p + "ln1b")), p)
+            x = x + mlp(norm(x, P[p + "ln2g"], P.get(p + "ln2b")), p)
+        else:
+            x = norm(x + attn(x, p), P[p + "ln1g"], P.get(p + "ln1b"))
+            x = norm(x + mlp(x, p), P[p + "ln2g"], P.get(p + "ln2b"))
+    if cfg["norm"] == "PRE":
+        x = norm(x, P["lnfG"], P.get("lnfB"))
+    logits = F.linear(x, P["wEmbed"] if cfg["tied"] else P["wVocab"])
+    if cap > 0:
+        logits = 2 * cap * torch.sigmoid(2 * logits / cap) - cap
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
     return logits, loss
 
@@ -354,9 +412,9 @@ def build(variant, spec, seed):
     # 1. autograd vs finite differences
     fd_worst = check_finite_differences(cfg, P, tokens, targets, gen)
     # 2. a second formulation
-    if cfg["positions"] == "ROPE":
+    if cfg["positions"] == "ROPE" or modern(cfg):
         P2 = {n: t.detach().clone().requires_grad_(True) for n, t in P.items()}
-        l2, s2 = forward_functional_rope(cfg, P2, tokens, targets)
+        l2, s2 = forward_functional(cfg, P2, tokens, targets)
         s2.backward()
         g2 = flat(P2, cfg, grad=True)
         s2 = s2.item()
@@ -368,7 +426,8 @@ def build(variant, spec, seed):
     # A key bias adds the same amount to every score of a query row and softmax ignores that, so bk's
     # gradient is zero in exact arithmetic: only roundoff remains, which Adam (dividing by √v) turns into
     # steps of arbitrary sign. Those tensors are listed so the test checks them for "zero" instead.
-    zero_grad = [n for n, _, _ in layout(cfg) if n.endswith(".bk")]
+    # QK-norm normalises after the bias, which makes bk matter.
+    zero_grad = [n for n, _, _ in layout(cfg) if n.endswith(".bk") and not cfg["qkNorm"]]
     per = per_tensor_rel(cfg, grads, torch.zeros_like(grads))
     for n in zero_grad:
         assert torch.linalg.norm(P[n].grad) < 1e-14 * torch.linalg.norm(grads), f"{n} gradient not ~0"
@@ -399,7 +458,7 @@ def build(variant, spec, seed):
     fixture = {
         "variant": variant,
         "generator": "tools/torch_reference.py (PyTorch %s, float64, seed %d)" % (torch.__version__, seed),
-        "config": {k: cfg[k] for k in CONFIG_KEYS},
+        "config": {k: cfg[k] for k in CONFIG_KEYS + (MODERN_KEYS if modern(cfg) else [])},
         "B": B, "T": T,
         "tokens": tokens.reshape(-1).tolist(),
         "targets": targets.reshape(-1).tolist(),
@@ -411,7 +470,9 @@ def build(variant, spec, seed):
         "grads": grads.tolist(),
         "adamw": dict(ADAMW, losses=losses, params=final.tolist()),
     }
-    info = dict(params=off, loss=loss.item(), fd_worst_rel=fd_worst, alt=alt, adam_manual=adam_diff,
+    cap = cfg["softcap"]
+    bend = torch.max(torch.abs(torch.atanh(logits.detach() / cap))).item() if cap > 0 else 0.0   # max |z|/c
+    info = dict(bend=bend, params=off, loss=loss.item(), fd_worst_rel=fd_worst, alt=alt, adam_manual=adam_diff,
                 adam_losses=(losses[0], losses[-1]), f32=f32)
     return fixture, info
 
@@ -432,8 +493,9 @@ def main():
         fixture, info = build(variant, spec, seed)
         path = os.path.join(OUT_DIR, f"torch_{variant}.json")
         write_json(path, fixture)
-        print(f"{variant:9s} {os.path.getsize(path) / 1024:6.1f} KB  params={info['params']} loss={info['loss']:.6f}"
-              f"  AdamW {info['adam_losses'][0]:.4f} -> {info['adam_losses'][1]:.4f}")
+        print(f"{variant:11s} {os.path.getsize(path) / 1024:6.1f} KB  params={info['params']} loss={info['loss']:.6f}"
+              f"  AdamW {info['adam_losses'][0]:.4f} -> {info['adam_losses'][1]:.4f}"
+              + (f"  soft-cap: max |z|/c {info['bend']:.2f}" if info["bend"] else ""))
         print(f"          checks: finite-diff worst rel {info['fd_worst_rel']:.1e}; second formulation"
               f" |dlogits| {info['alt'][0]:.1e} |dloss| {info['alt'][1]:.1e} grad rel {info['alt'][2]:.1e};"
               f" AdamW hand-written vs torch loss {info['adam_manual'][0]:.1e} params rel {info['adam_manual'][1]:.1e}")

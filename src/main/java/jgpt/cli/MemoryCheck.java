@@ -21,7 +21,8 @@ final class MemoryCheck {
         long moments = switch (optimizer) { case "adam", "adamw" -> 2; case "sgd" -> 1; case "muon" -> 3; default -> 2; };
         long B = (batch + replicas - 1) / replicas, T = block, N = B * T, C = c.embd(), F = c.ffn(), H = c.heads(), V = c.vocab(), L = c.layers();
         long masks = dropout ? 1 : 0;
-        long perLayer = 10 * N * C + 2 * N * F + B * H * T * T + 4 * N + masks * 2 * N * C;
+        long qk = c.qkNorm() ? 2 * N * C + 2 * N * H : 0;          // q, k before QK-norm and their statistics
+        long perLayer = 10 * N * C + 2 * N * F + B * H * T * T + 4 * N + masks * 2 * N * C + qk;
         long acts = L * perLayer + 12 * N * C + masks * N * C + 2 * N * V + 3 * N + 2 * N * F + B * H * T * T;
         return 4 * (P * (1 + moments) + P * replicas + acts * replicas);
     }

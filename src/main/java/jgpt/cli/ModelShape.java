@@ -13,14 +13,21 @@ final class ModelShape {
     @Option(names = "--vocab", description = "Vocabulary size (default: the tokenizer's).") Integer vocab;
     @Option(names = "--context", description = "Maximum context length of a new model (default: --block).") Integer context;
     @Option(names = "--norm", description = "pre (GPT-2) | post (textbook).") String norm;
-    @Option(names = "--activation", description = "gelu | relu.") String activation;
+    @Option(names = "--activation", description = "gelu | relu | relu2 (ReLU², modded-nanogpt).") String activation;
+    @Option(names = "--norm-type", description = "layer (LayerNorm) | rms (RMSNorm: gain only).") String normType;
+    @Option(names = "--qk-norm", description = "RMS-normalise each head's q and k before attention.") Boolean qkNorm;
+    @Option(names = "--logit-softcap", paramLabel = "C", description = "Soft-cap the logits at C·tanh(z/C) (0 = off).") Double softcap;
+    @Option(names = "--zero-init", description = "Start the residual projections wo and w2 at zero (a new model only).") Boolean zeroInit;
     @Option(names = "--positions", description = "learned | sinusoidal | rope.") String positions;
     @Option(names = "--untied", description = "Separate W_vocab instead of tying it to W_embed.") Boolean untied;
     @Option(names = "--no-bias", description = "No biases in linear layers and LayerNorms.") Boolean noBias;
 
+    boolean zeroInit() { return zeroInit != null && zeroInit; }
+
     boolean anySet() {
         return layers != null || heads != null || embd != null || ffn != null || vocab != null || context != null
-                || norm != null || activation != null || positions != null || untied != null || noBias != null;
+                || norm != null || activation != null || positions != null || untied != null || noBias != null
+                || normType != null || qkNorm != null || softcap != null || zeroInit != null;
     }
 
     /**
@@ -42,9 +49,11 @@ final class ModelShape {
                     norm != null ? Config.Norm.valueOf(norm.toUpperCase()) : base.norm(),
                     activation != null ? Config.Activation.valueOf(activation.toUpperCase()) : base.activation(),
                     positions != null ? Config.Positions.valueOf(positions.toUpperCase()) : base.positions(),
-                    untied != null ? !untied : base.tied(), noBias != null ? !noBias : base.bias(), base.ropeTheta(), base.lnEps());
+                    untied != null ? !untied : base.tied(), noBias != null ? !noBias : base.bias(), base.ropeTheta(), base.lnEps(),
+                    normType != null ? Config.NormType.valueOf(normType.toUpperCase()) : base.normType(),
+                    qkNorm != null ? qkNorm : base.qkNorm(), softcap != null ? softcap : base.softcap());
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage().startsWith("No enum") ? "unknown value in --norm/--activation/--positions: " + e.getMessage().replaceAll(".*\\.", "") : e.getMessage());
+            throw new UserError(e.getMessage().startsWith("No enum") ? "unknown value in --norm/--norm-type/--activation/--positions: " + e.getMessage().replaceAll(".*\\.", "") : e.getMessage());
         }
     }
 }

@@ -243,6 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
             Config cfg = shape.apply(preset != null ? Config.preset(preset) : null, dataVocab, tc.block());   // the recipe's shape is the default one
             MemoryCheck.checkTraining(cfg, tc.batch(), tc.block(), runtime.replicas(tc.batch(), new jgpt.model.ParamLayout(cfg).total), tc.optimizer(), tc.dropout() > 0);
             model = new GPT(cfg, jgpt.tensor.DType.F32, kernels).initGpt2(tc.seed());
+            if (shape.zeroInit()) model.zeroResidualProjections();
         }
         checkTokens(ds, model.cfg);
         return model;
@@ -258,9 +259,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     static String describe(Config c) {
-        return String.format("%d layers, %d heads, %d wide, context %d, vocab %d, %s-LN, %s, %s positions, %s, %s",
-                c.layers(), c.heads(), c.embd(), c.block(), c.vocab(), c.norm().name().toLowerCase(), c.activation().name().toLowerCase(),
-                c.positions().name().toLowerCase(), c.tied() ? "tied output" : "separate W_vocab", c.bias() ? "biases" : "no biases");
+        return String.format("%d layers, %d heads, %d wide, context %d, vocab %d, %s-%s, %s, %s positions, %s, %s%s%s",
+                c.layers(), c.heads(), c.embd(), c.block(), c.vocab(), c.norm().name().toLowerCase(),
+                c.normType() == Config.NormType.RMS ? "RMSNorm" : "LN", c.activation().name().toLowerCase(),
+                c.positions().name().toLowerCase(), c.tied() ? "tied output" : "separate W_vocab", c.bias() ? "biases" : "no biases",
+                c.qkNorm() ? ", QK-norm" : "", c.softcap() > 0 ? ", logit soft-cap " + c.softcap() : "");
     }
 
     /** Picocli completion candidates: the preset names. */

@@ -109,7 +109,11 @@ public final class LlmcCheckpoint {
         if (c.norm() != Config.Norm.PRE) return "it is post-LN (--norm post, jgpt_norm) and llm.c's GPT-2 is pre-LN";
         if (c.positions() != Config.Positions.LEARNED)
             return "its positions are " + c.positions().name().toLowerCase() + " (--positions, jgpt_positions) and llm.c learns a position table";
-        if (c.activation() != Config.Activation.GELU) return "it uses ReLU (--activation relu, activation_function) and llm.c GELU";
+        if (c.activation() != Config.Activation.GELU)
+            return "it uses " + c.activation().name().toLowerCase() + " (--activation " + c.activation().name().toLowerCase() + ", activation_function) and llm.c GELU";
+        if (c.normType() != Config.NormType.LAYER) return "it uses RMSNorm (--norm-type rms, jgpt_norm_type) and llm.c LayerNorm";
+        if (c.qkNorm()) return "it normalises q and k (--qk-norm, jgpt_qk_norm) and llm.c does not";
+        if (c.softcap() > 0) return "it soft-caps its logits (--logit-softcap, jgpt_logit_softcap) and llm.c does not";
         if (!c.tied()) return "its output matrix is separate (--untied, tie_word_embeddings=false) and llm.c ties it to the token embedding";
         if (!c.bias()) return "it has no biases (--no-bias, jgpt_bias=false) and llm.c has them in every linear layer and LayerNorm";
         if (c.ffn() != 4 * c.embd()) return "its FFN is " + c.ffn() + " wide (--ffn, n_inner) and llm.c's is 4 × " + c.embd();

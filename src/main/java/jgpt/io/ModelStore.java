@@ -90,8 +90,9 @@ public final class ModelStore {
         Config.Activation act = switch (text(j, "activation_function", "gelu_new", file)) {
             case "gelu_new", "gelu_pytorch_tanh" -> Config.Activation.GELU;     // both are the tanh form we implement
             case "relu" -> Config.Activation.RELU;
+            case "relu2" -> Config.Activation.RELU2;
             default -> throw new UserError(file + ": activation_function '" + j.get("activation_function").asText()
-                    + "' is not supported (jgpt implements gelu_new and relu)");
+                    + "' is not supported (jgpt implements gelu_new, relu and relu2)");
         };
         Config.Norm norm = choice(j, "jgpt_norm", Config.Norm.class, Config.Norm.PRE, file);
         Config.Positions pos = choice(j, "jgpt_positions", Config.Positions.class, Config.Positions.LEARNED, file);
@@ -99,8 +100,11 @@ public final class ModelStore {
         boolean bias = bool(j, "jgpt_bias", true, file);
         double eps = number(j, "layer_norm_epsilon", 1e-5, file);
         double theta = number(j, "rope_theta", 10000, file);
+        Config.NormType normType = choice(j, "jgpt_norm_type", Config.NormType.class, Config.NormType.LAYER, file);
+        boolean qkNorm = bool(j, "jgpt_qk_norm", false, file);
+        double softcap = number(j, "jgpt_logit_softcap", 0, file);
         try {
-            return new Config(vocab, block, layers, heads, embd, ffn, norm, act, pos, tied, bias, theta, eps);
+            return new Config(vocab, block, layers, heads, embd, ffn, norm, act, pos, tied, bias, theta, eps, normType, qkNorm, softcap);
         } catch (IllegalArgumentException e) {
             throw new UserError(file + ": " + e.getMessage());
         }
@@ -118,13 +122,16 @@ public final class ModelStore {
         j.put("n_layer", c.layers());
         j.put("n_head", c.heads());
         if (c.ffn() == 4 * c.embd()) j.putNull("n_inner"); else j.put("n_inner", c.ffn());
-        j.put("activation_function", c.activation() == Config.Activation.GELU ? "gelu_new" : "relu");
+        j.put("activation_function", switch (c.activation()) { case GELU -> "gelu_new"; case RELU -> "relu"; case RELU2 -> "relu2"; });
         j.put("layer_norm_epsilon", c.lnEps());
         j.put("tie_word_embeddings", c.tied());
         j.put("jgpt_norm", lower(c.norm()));
         j.put("jgpt_positions", lower(c.positions()));
         j.put("jgpt_bias", c.bias());
         if (c.positions() == Config.Positions.ROPE || c.ropeTheta() != 10000) j.put("rope_theta", c.ropeTheta());
+        if (c.normType() != Config.NormType.LAYER) j.put("jgpt_norm_type", lower(c.normType()));
+        if (c.qkNorm()) j.put("jgpt_qk_norm", true);
+        if (c.softcap() > 0) j.put("jgpt_logit_softcap", c.softcap());
         return j;
     }
 
@@ -400,7 +407,7 @@ public final class ModelStore {
     static String describe(Config c) {
         return "vocab_size=" + c.vocab() + " n_positions=" + c.block() + " n_embd=" + c.embd() + " n_layer=" + c.layers()
                 + " n_inner=" + c.ffn() + " jgpt_norm=" + lower(c.norm()) + " jgpt_positions=" + lower(c.positions())
-                + " jgpt_bias=" + c.bias() + " tie_word_embeddings=" + c.tied();
+                + " jgpt_bias=" + c.bias() + " jgpt_norm_type=" + lower(c.normType()) + " tie_word_embeddings=" + c.tied();
     }
 
     private static void requireDir(Path dir) {

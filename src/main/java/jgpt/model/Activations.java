@@ -16,7 +16,7 @@ final class Activations {
     final Tensor x0;               // (N, C) embeddings + positions
     final Tensor embMask;          // (N, C) dropout mask, null when the model has no dropout
     final Layer[] layers;
-    final Tensor lnf, lnfMean, lnfRstd;   // (N, C), (N), (N)
+    final Tensor lnf, lnfMean, lnfRstd;   // (N, C), (N), (N) final norm (pre-LN)
     Tensor xFinal;                 // view of whichever buffer feeds the output projection
     final Tensor logits, dLogits;  // (N, V)
     final Tensor losses;           // (N)
@@ -26,10 +26,13 @@ final class Activations {
     final Tensor dAct, dH;         // (N, F)
     final Tensor dAtt;             // (B, H, T, T)
 
+    /** One block's buffers for N rows. The generator keeps one set for all layers (see GPT#blockForward). */
     static final class Layer {
         final Tensor ln1, ln1Mean, ln1Rstd;   // (N, C), (N), (N)
-        final Tensor q, k, v;                 // (N, C) after RoPE when used
-        final Tensor att;                     // (B, H, T, T) softmax probabilities
+        final Tensor qRaw, kRaw;              // (N, C) before QK-norm (null without it)
+        final Tensor qRstd, kRstd;            // (N·H) per-head QK-norm statistics (null without it)
+        final Tensor q, k, v;                 // (N, C) after QK-norm and RoPE when used
+        final Tensor att;                     // (B, H, T, T) softmax probabilities (generator: (H, N, context))
         final Tensor y;                       // (N, C) attention output before W_O
         final Tensor o, oMask;                // (N, C) after W_O (+ dropout)
         final Tensor r1;                      // (N, C) residual sum after attention
@@ -38,12 +41,14 @@ final class Activations {
         final Tensor f, fMask;                // (N, C) FFN output (+ dropout)
         final Tensor r2;                      // (N, C) residual sum after FFN
 
-        Layer(DType dt, int l, int B, int T, int C, int F, int H, boolean masks) {
-            int N = B * T;
-            String p = "act." + l + ".";
+        Layer(Config cfg, DType dt, String p, int N, int[] attShape, boolean masks) {
+            int C = cfg.embd(), F = cfg.ffn(), H = cfg.heads();
+            boolean qkn = cfg.qkNorm();
             ln1 = Tensor.zeros(dt, p + "ln1", N, C); ln1Mean = Tensor.zeros(dt, p + "ln1Mean", N); ln1Rstd = Tensor.zeros(dt, p + "ln1Rstd", N);
+            qRaw = qkn ? Tensor.zeros(dt, p + "qRaw", N, C) : null; kRaw = qkn ? Tensor.zeros(dt, p + "kRaw", N, C) : null;
+            qRstd = qkn ? Tensor.zeros(dt, p + "qRstd", N * H) : null; kRstd = qkn ? Tensor.zeros(dt, p + "kRstd", N * H) : null;
             q = Tensor.zeros(dt, p + "q", N, C); k = Tensor.zeros(dt, p + "k", N, C); v = Tensor.zeros(dt, p + "v", N, C);
-            att = Tensor.zeros(dt, p + "att", B, H, T, T);
+            att = Tensor.zeros(dt, p + "att", attShape);
             y = Tensor.zeros(dt, p + "y", N, C);
             o = Tensor.zeros(dt, p + "o", N, C); oMask = masks ? Tensor.zeros(dt, p + "oMask", N, C) : null;
             r1 = Tensor.zeros(dt, p + "r1", N, C);
@@ -64,7 +69,7 @@ final class Activations {
         x0 = Tensor.zeros(dt, "x0", N, C);
         embMask = masks ? Tensor.zeros(dt, "embMask", N, C) : null;
         layers = new Layer[cfg.layers()];
-        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(dt, l, B, T, C, F, H, masks);
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(cfg, dt, "act." + l + ".", N, new int[] {B, H, T, T}, masks);
         lnf = Tensor.zeros(dt, "lnf", N, C); lnfMean = Tensor.zeros(dt, "lnfMean", N); lnfRstd = Tensor.zeros(dt, "lnfRstd", N);
         logits = Tensor.zeros(dt, "logits", N, V);
         dLogits = Tensor.zeros(dt, "dLogits", N, V);

@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Architecture of one decoder-only transformer. The variants are independent switches:
- * where LayerNorm sits, the FFN activation, how positions enter, whether the output projection is tied
- * to the token embedding, and whether linear layers and LayerNorms carry biases.
+ * where the norm sits and which norm it is (LayerNorm or RMSNorm), the FFN activation, how positions enter,
+ * whether q and k are normalised per head (QK-norm), whether the output projection is tied to the token
+ * embedding, whether linear layers and norms carry biases, and whether the logits are soft-capped.
  *
  * @param vocab  vocabulary size V
  * @param block  maximum context length T
@@ -14,14 +15,21 @@ import java.util.Map;
  * @param heads  attention heads H (embd must be divisible by heads)
  * @param embd   model width C (d_model)
  * @param ffn    FFN hidden width (4·C in GPT-2)
+ * @param normType LayerNorm (GPT-2) or RMSNorm (gain only, no mean subtraction, no bias)
+ * @param qkNorm   RMS-normalise each head's q and k (no gain) before RoPE and the dot product
+ * @param softcap  logits = softcap·tanh(z / softcap) when positive (0 = off)
  */
 public record Config(int vocab, int block, int layers, int heads, int embd, int ffn,
                      Norm norm, Activation activation, Positions positions, boolean tied, boolean bias,
-                     double ropeTheta, double lnEps) implements java.io.Serializable {
+                     double ropeTheta, double lnEps, NormType normType, boolean qkNorm, double softcap)
+        implements java.io.Serializable {
 
     /** PRE: x + f(LN(x)) with a final LayerNorm (GPT-2). POST: LN(x + f(x)), the textbook diagram. */
     public enum Norm { PRE, POST }
-    public enum Activation { GELU, RELU }
+    /** LAYER: (x − mean)/std·g + b. RMS: x/rms(x)·g. */
+    public enum NormType { LAYER, RMS }
+    /** GELU (tanh form, GPT-2), ReLU (the textbook), ReLU² = relu(x)² (modded-nanogpt). */
+    public enum Activation { GELU, RELU, RELU2 }
     /** LEARNED: a trained table P (GPT-2). SINUSOIDAL: fixed P (the original Transformer). ROPE: rotate q and k. */
     public enum Positions { LEARNED, SINUSOIDAL, ROPE }
 
@@ -34,14 +42,27 @@ public record Config(int vocab, int block, int layers, int heads, int embd, int 
         require(ffn > 0, "ffn width must be positive");
         require(embd % heads == 0, "embd (" + embd + ") must be divisible by heads (" + heads + ")");
         require(positions != Positions.ROPE || (embd / heads) % 2 == 0, "RoPE needs an even head size, got " + embd / heads);
+        require(softcap >= 0 && Double.isFinite(softcap), "logit soft-cap must be ≥ 0 (0 = off), got " + softcap);
+        require(normType != null && norm != null && activation != null && positions != null, "every switch needs a value");
     }
+
+    /** The classic switches; LayerNorm, no QK-norm, no soft-cap. */
+    public Config(int vocab, int block, int layers, int heads, int embd, int ffn, Norm norm, Activation activation,
+                  Positions positions, boolean tied, boolean bias, double ropeTheta, double lnEps) {
+        this(vocab, block, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps, NormType.LAYER, false, 0);
+    }
+
+    /** Whether norms carry a bias: LayerNorm with biases on; RMSNorm never does. */
+    public boolean normBias() { return bias && normType == NormType.LAYER; }
 
     private static void require(boolean ok, String msg) { if (!ok) throw new IllegalArgumentException(msg); }
 
     public int headSize() { return embd / heads; }
 
-    public Config withVocab(int v) { return new Config(v, block, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps); }
-    public Config withBlock(int t) { return new Config(vocab, t, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps); }
+    public Config withVocab(int v) { return new Config(v, block, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps, normType, qkNorm, softcap); }
+    public Config withBlock(int t) { return new Config(vocab, t, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps, normType, qkNorm, softcap); }
+    /** The same model with the modern switches set. */
+    public Config withModern(NormType nt, boolean qk, double cap) { return new Config(vocab, block, layers, heads, embd, ffn, norm, activation, positions, tied, bias, ropeTheta, lnEps, nt, qk, cap); }
 
     /** GPT-2 family: pre-LN, GELU, learned positions, tied output, biases. */
     public static Config gpt2(int vocab, int block, int layers, int heads, int embd) {

@@ -11,11 +11,15 @@ import jgpt.tensor.Tensor;
  *   x = wEmbed[tokens] + P                       (P: learned wPos, fixed sinusoid, or none with RoPE)
  *   per block, pre-LN (GPT-2):  x = x + attn(LN1(x));  x = x + ffn(LN2(x))
  *              post-LN (text):  x = LN1(x + attn(x));  x = LN2(x + ffn(x))
- *   logits = LNf(x) · wVocabᵀ   (no LNf for post-LN; wVocab = wEmbed when tied)
+ *   attn(x) = softmax(q·kᵀ/√hs)·v · wo,  q = x·wq, k = x·wk, v = x·wv  (per head; QK-norm, RoPE on q and k)
+ *   ffn(x)  = act(x·w1 + b1)·w2 + b2     (act: GELU, ReLU or ReLU²)
+ *   logits = LNf(x) · wVocabᵀ   (no LNf for post-LN; wVocab = wEmbed when tied; optionally c·tanh(·/c))
  *   loss = mean over positions of −log softmax(logits)[target]
  * </pre>
- * A training step is split in two so it can be distributed: {@link #forward} + {@link #backward} compute
- * gradients into the flat {@link #grads} buffer; an optimizer applies the update.
+ * "LN" is LayerNorm or RMSNorm. Each sub-layer has its forward and, further down, its backward in the same order
+ * reversed. A training step is split in two so it can be distributed: {@link #forward} + {@link #backward}
+ * compute gradients into the flat {@link #grads} buffer; an optimizer applies the update. {@link Generator}
+ * runs the same {@link #blockForward} with a key/value cache.
  */
 public final class GPT {
     public final Config cfg;
@@ -73,6 +77,12 @@ public final class GPT {
                 if (2 * i + 1 < C) p.set(t * C + 2 * i + 1, Math.cos(ang));
             }
         return p;
+    }
+
+    /** Zero-initialised residual projections (modded-nanogpt): wo = w2 = 0, so every block starts as the identity. */
+    public GPT zeroResidualProjections() {
+        for (Weights.Block b : w.layers) { b.wo().zero(); b.w2().zero(); }
+        return this;
     }
 
     /** GPT-2 initialisation: weights N(0, 0.02), residual projections wo and w2 N(0, 0.02/√(2L)), biases 0, gains 1. */
@@ -169,64 +179,132 @@ public final class GPT {
 
     private double forward(int[] tokens, int[] targets, int B, int T, boolean forBackward) {
         Activations a = activations(B, T);
-        int N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
-        boolean pre = cfg.norm() == Config.Norm.PRE;
+        int N = B * T, V = cfg.vocab();
         boolean drop = dropout > 0 && targets != null && forBackward;
         a.dropoutActive = drop;
         System.arraycopy(tokens, 0, a.tokens, 0, N);
         a.hasTargets = targets != null && forBackward;
         if (targets != null) System.arraycopy(targets, 0, a.targets, 0, N);
 
-        // x0 = wEmbed[token] + P[t]
-        for (int n = 0; n < N; n++) {
-            int tok = tokens[n], t = n % T;
-            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
-            for (int c = 0; c < C; c++) {
-                double x = w.wEmbed.get(tok * C + c);
-                if (w.wPos != null) x += w.wPos.get(t * C + c);
-                else if (sinusoid != null) x += sinusoid.get(t * C + c);
-                a.x0.set(n * C + c, x);
-            }
-        }
-        if (drop) dropout(a.x0, a.embMask, N * C, 0);
-
+        embedForward(a.x0, tokens, 0, N, T, 0);
+        if (drop) dropout(a.x0, a.embMask, N * cfg.embd(), 0);
         Tensor x = a.x0;
-        for (int l = 0; l < cfg.layers(); l++) {
-            Weights.Block p = w.layers[l];
-            Activations.Layer s = a.layers[l];
-            // ---- attention sub-layer
-            Tensor attnIn = x;
-            if (pre) { k.layerNorm(s.ln1, s.ln1Mean, s.ln1Rstd, x, p.ln1g(), p.ln1b(), N, C, cfg.lnEps()); attnIn = s.ln1; }
-            linear(s.q, attnIn, p.wq(), p.bq(), N, C, C);
-            linear(s.k, attnIn, p.wk(), p.bk(), N, C, C);
-            linear(s.v, attnIn, p.wv(), p.bv(), N, C, C);
-            if (cfg.positions() == Config.Positions.ROPE) {
-                k.rope(s.q, B, T, C, H, 0, cfg.ropeTheta(), false);
-                k.rope(s.k, B, T, C, H, 0, cfg.ropeTheta(), false);
-            }
-            k.attention(s.y, s.att, s.q, s.k, s.v, B, T, C, H);
-            linear(s.o, s.y, p.wo(), p.bo(), N, C, C);
-            if (drop) dropout(s.o, s.oMask, N * C, 2 * l + 1);
-            k.add(s.r1, x, s.o, N * C);
-            // ---- FFN sub-layer
-            Tensor ffnIn;
-            if (pre) { k.layerNorm(s.ln2, s.ln2Mean, s.ln2Rstd, s.r1, p.ln2g(), p.ln2b(), N, C, cfg.lnEps()); ffnIn = s.ln2; }
-            else { k.layerNorm(s.ln1, s.ln1Mean, s.ln1Rstd, s.r1, p.ln1g(), p.ln1b(), N, C, cfg.lnEps()); ffnIn = s.ln1; }
-            linear(s.h, ffnIn, p.w1(), p.b1(), N, C, F);
-            if (cfg.activation() == Config.Activation.GELU) k.gelu(s.act, s.h, N * F); else k.relu(s.act, s.h, N * F);
-            linear(s.f, s.act, p.w2(), p.b2(), N, F, C);
-            if (drop) dropout(s.f, s.fMask, N * C, 2 * l + 2);
-            k.add(s.r2, pre ? s.r1 : s.ln1, s.f, N * C);
-            if (pre) x = s.r2;
-            else { k.layerNorm(s.ln2, s.ln2Mean, s.ln2Rstd, s.r2, p.ln2g(), p.ln2b(), N, C, cfg.lnEps()); x = s.ln2; }
-        }
-        if (pre) { k.layerNorm(a.lnf, a.lnfMean, a.lnfRstd, x, w.lnfG, w.lnfB, N, C, cfg.lnEps()); x = a.lnf; }
-        a.xFinal = x;
-        k.matmulNT(a.logits, x, w.wVocab, N, C, V, false);   // logits = x · wVocabᵀ
+        for (int l = 0; l < cfg.layers(); l++) x = blockForward(l, a.layers[l], x, B, T, 0, null, drop);
+        a.xFinal = headForward(a.logits, a.lnf, a.lnfMean, a.lnfRstd, x, N);
         if (targets == null) return Double.NaN;
         double loss = k.crossEntropy(forBackward ? a.dLogits : null, a.losses, a.logits, targets, N, V);
         if (forBackward && gradScale != 1) k.scale(a.dLogits, gradScale, N * V);
         return loss;
+    }
+
+    /** out(n, C) = wEmbed[tokens[off + i]] + P[pos0 + i % T]: the residual stream's start. */
+    void embedForward(Tensor out, int[] tokens, int off, int n, int T, int pos0) {
+        int C = cfg.embd(), V = cfg.vocab();
+        for (int i = 0; i < n; i++) {
+            int tok = tokens[off + i], t = pos0 + i % T;
+            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
+            for (int c = 0; c < C; c++) {
+                double x = w.wEmbed.get(tok * C + c);      // summed in double, rounded once
+                if (w.wPos != null) x += w.wPos.get(t * C + c);
+                else if (sinusoid != null) x += sinusoid.get(t * C + c);
+                out.set(i * C + c, x);
+            }
+        }
+    }
+
+    /**
+     * Block l on x (B·T rows at positions pos0..): returns the buffer holding its output (s.r2 pre-LN, s.ln2
+     * post-LN). cache null: causal attention within the rows (training); else the rows' keys and values join the
+     * cache and attention reads it (decoding, B = 1). x is read before s is written where they could alias, so the
+     * generator can run every layer through one buffer set.
+     */
+    Tensor blockForward(int l, Activations.Layer s, Tensor x, int B, int T, int pos0, KvCache cache, boolean drop) {
+        Weights.Block p = w.layers[l];
+        int N = B * T;
+        if (cfg.norm() == Config.Norm.PRE) {            // r1 = x + attn(LN1(x)),  r2 = r1 + ffn(LN2(r1))
+            normForward(s.ln1, s.ln1Mean, s.ln1Rstd, x, p.ln1g(), p.ln1b(), N);
+            attentionResidual(l, p, s, s.ln1, x, B, T, pos0, cache, drop);
+            normForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.r1, p.ln2g(), p.ln2b(), N);
+            ffnResidual(l, p, s, s.ln2, s.r1, N, drop);
+            return s.r2;
+        } else {                                        // ln1 = LN1(x + attn(x)),  ln2 = LN2(ln1 + ffn(ln1))
+            attentionResidual(l, p, s, x, x, B, T, pos0, cache, drop);
+            normForward(s.ln1, s.ln1Mean, s.ln1Rstd, s.r1, p.ln1g(), p.ln1b(), N);
+            ffnResidual(l, p, s, s.ln1, s.ln1, N, drop);
+            normForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.r2, p.ln2g(), p.ln2b(), N);
+            return s.ln2;
+        }
+    }
+
+    /** s.r1 = residual + dropout(attention(in)). */
+    private void attentionResidual(int l, Weights.Block p, Activations.Layer s, Tensor in, Tensor residual,
+                                   int B, int T, int pos0, KvCache cache, boolean drop) {
+        int n = B * T * cfg.embd();
+        attentionForward(l, p, s, in, B, T, pos0, cache);
+        if (drop) dropout(s.o, s.oMask, n, 2 * l + 1);
+        k.add(s.r1, residual, s.o, n);
+    }
+
+    /** s.r2 = residual + dropout(ffn(in)). */
+    private void ffnResidual(int l, Weights.Block p, Activations.Layer s, Tensor in, Tensor residual, int N, boolean drop) {
+        int n = N * cfg.embd();
+        ffnForward(p, s, in, N);
+        if (drop) dropout(s.f, s.fMask, n, 2 * l + 2);
+        k.add(s.r2, residual, s.f, n);
+    }
+
+    /** s.o = attention(in·wq, in·wk, in·wv)·wo + bo, every head at once. */
+    private void attentionForward(int l, Weights.Block p, Activations.Layer s, Tensor in, int B, int T, int pos0, KvCache cache) {
+        int N = B * T, C = cfg.embd(), H = cfg.heads(), hs = cfg.headSize();
+        if (cfg.qkNorm()) {                             // q, k normalised per head: (N, C) viewed as (N·H, hs) rows
+            linear(s.qRaw, in, p.wq(), p.bq(), N, C, C);
+            linear(s.kRaw, in, p.wk(), p.bk(), N, C, C);
+            k.rmsNorm(s.q, s.qRstd, s.qRaw, null, N * H, hs, cfg.lnEps());
+            k.rmsNorm(s.k, s.kRstd, s.kRaw, null, N * H, hs, cfg.lnEps());
+        } else {
+            linear(s.q, in, p.wq(), p.bq(), N, C, C);
+            linear(s.k, in, p.wk(), p.bk(), N, C, C);
+        }
+        linear(s.v, in, p.wv(), p.bv(), N, C, C);
+        if (cfg.positions() == Config.Positions.ROPE) {
+            k.rope(s.q, B, T, C, H, pos0, cfg.ropeTheta(), false);
+            k.rope(s.k, B, T, C, H, pos0, cfg.ropeTheta(), false);
+        }
+        if (cache == null) k.attention(s.y, s.att, s.q, s.k, s.v, B, T, C, H);
+        else {
+            cache.put(l, s.k, s.v, pos0, N);
+            k.attentionCached(s.y, s.att, s.q, cache.keys(l), cache.values(l), N, pos0, C, H);
+        }
+        linear(s.o, s.y, p.wo(), p.bo(), N, C, C);
+    }
+
+    /** s.f = act(in·w1 + b1)·w2 + b2. */
+    private void ffnForward(Weights.Block p, Activations.Layer s, Tensor in, int N) {
+        int C = cfg.embd(), F = cfg.ffn();
+        linear(s.h, in, p.w1(), p.b1(), N, C, F);
+        switch (cfg.activation()) {
+            case GELU -> k.gelu(s.act, s.h, N * F);
+            case RELU -> k.relu(s.act, s.h, N * F);
+            case RELU2 -> k.relu2(s.act, s.h, N * F);
+        }
+        linear(s.f, s.act, p.w2(), p.b2(), N, F, C);
+    }
+
+    /**
+     * logits(n, V) = LNf(x)·wVocabᵀ (pre-LN; post-LN feeds x straight in), soft-capped when configured. Returns the
+     * tensor that fed the output projection (backward needs it).
+     */
+    Tensor headForward(Tensor logits, Tensor lnf, Tensor mean, Tensor rstd, Tensor x, int n) {
+        if (cfg.norm() == Config.Norm.PRE) { normForward(lnf, mean, rstd, x, w.lnfG, w.lnfB, n); x = lnf; }
+        k.matmulNT(logits, x, w.wVocab, n, cfg.embd(), cfg.vocab(), false);   // logits = x · wVocabᵀ
+        if (cfg.softcap() > 0) k.softcap(logits, cfg.softcap(), n * cfg.vocab());
+        return x;
+    }
+
+    /** LayerNorm or RMSNorm (no mean, no bias) of n rows. */
+    private void normForward(Tensor out, Tensor mean, Tensor rstd, Tensor in, Tensor gain, Tensor bias, int n) {
+        if (cfg.normType() == Config.NormType.RMS) k.rmsNorm(out, rstd, in, gain, n, cfg.embd(), cfg.lnEps());
+        else k.layerNorm(out, mean, rstd, in, gain, bias, n, cfg.embd(), cfg.lnEps());
     }
 
     /** out(N,OC) = in(N,IC) · W(IC,OC) + bias. */
@@ -258,96 +336,78 @@ public final class GPT {
         if (a == null || !a.hasTargets) throw new IllegalStateException("backward needs a forward with targets first");
         ensureGrads();
         Activations a = this.a;
-        int B = a.B, T = a.T, N = B * T, C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
-        boolean pre = cfg.norm() == Config.Norm.PRE;
-        boolean drop = a.dropoutActive;
-
-        // logits = x·wVocabᵀ:  dx = dLogits·wVocab,  dwVocab += dLogitsᵀ·x
-        Tensor dx = a.dStream;
-        k.matmul(dx, a.dLogits, w.wVocab, N, V, C, false);
-        k.matmulTN(g.wVocab, a.dLogits, a.xFinal, V, N, C, true);
-        if (pre) {
-            Tensor xL = cfg.layers() > 0 ? a.layers[cfg.layers() - 1].r2 : a.x0;
-            a.dTmp.zero();
-            k.layerNormBackward(a.dTmp, g.lnfG, g.lnfB, dx, xL, w.lnfG, a.lnfMean, a.lnfRstd, N, C);
-            dx.copyFrom(a.dTmp);
-        }
-
+        int N = a.B * a.T, C = cfg.embd();
+        Tensor dx = headBackward(a);
         for (int l = cfg.layers() - 1; l >= 0; l--) {
-            Weights.Block p = w.layers[l], gp = g.layers[l];
-            Activations.Layer s = a.layers[l];
-            Tensor xIn = l == 0 ? a.x0 : (pre ? a.layers[l - 1].r2 : a.layers[l - 1].ln2);
-            // dx holds ∂loss/∂(block output). Walk the block backwards.
-            Tensor dR2, dFfnIn;
-            if (pre) {                       // out = r2 = r1 + f
-                dR2 = dx;
-                dFfnIn = a.dLn; dFfnIn.zero();
-            } else {                         // out = LN2(r2), r2 = ln1 + f
-                dR2 = a.dR2; dR2.zero();
-                k.layerNormBackward(dR2, gp.ln2g(), gp.ln2b(), dx, s.r2, p.ln2g(), s.ln2Mean, s.ln2Rstd, N, C);
-                dFfnIn = a.dLn; dFfnIn.copyFrom(dR2);           // residual branch into ln1
-            }
-            Tensor dF = dR2;
-            if (drop) { k.mul(a.dF, dR2, s.fMask, N * C); dF = a.dF; }
-            ffnBackward(p, gp, s, dF, pre ? s.ln2 : s.ln1, dFfnIn, N, C, F);
-
-            Tensor dR1 = a.dR1;
-            if (pre) {                       // r1 → (residual into r2) and (LN2 into the FFN)
-                dR1.copyFrom(dR2);
-                k.layerNormBackward(dR1, gp.ln2g(), gp.ln2b(), dFfnIn, s.r1, p.ln2g(), s.ln2Mean, s.ln2Rstd, N, C);
-            } else {                         // ln1 = LN1(r1)
-                dR1.zero();
-                k.layerNormBackward(dR1, gp.ln1g(), gp.ln1b(), dFfnIn, s.r1, p.ln1g(), s.ln1Mean, s.ln1Rstd, N, C);
-            }
-            // r1 = x + o
-            Tensor dO = dR1;
-            if (drop) { k.mul(a.dF, dR1, s.oMask, N * C); dO = a.dF; }
-            Tensor dxIn = a.dNext;
-            dxIn.copyFrom(dR1);
-            if (pre) {
-                a.dLn.zero();
-                attentionBackward(p, gp, s, dO, s.ln1, a.dLn, B, T, C, H);
-                k.layerNormBackward(dxIn, gp.ln1g(), gp.ln1b(), a.dLn, xIn, p.ln1g(), s.ln1Mean, s.ln1Rstd, N, C);
-            } else {
-                attentionBackward(p, gp, s, dO, xIn, dxIn, B, T, C, H);
-            }
-            // swap: the gradient of this block's input is the next (earlier) block's output gradient
-            Tensor t = a.dStream; a.dStream = a.dNext; a.dNext = t;
+            Tensor xIn = l == 0 ? a.x0 : blockOutput(a.layers[l - 1]);
+            blockBackward(l, a.layers[l], xIn, dx, a.dNext);
+            Tensor t = a.dStream; a.dStream = a.dNext; a.dNext = t;   // this block's input gradient feeds the block before
             dx = a.dStream;
         }
+        if (a.dropoutActive) k.mul(dx, dx, a.embMask, N * C);
+        embedBackward(dx, a.tokens, N, a.T);
+    }
 
-        if (drop) k.mul(dx, dx, a.embMask, N * C);
-        // x0 = wEmbed[token] + wPos[t]: scatter the gradient back to the rows used
-        for (int n = 0; n < N; n++) {
-            int tok = a.tokens[n], t = n % T;
-            for (int c = 0; c < C; c++) {
-                double d = dx.get(n * C + c);
-                g.wEmbed.add(tok * C + c, d);
-                if (g.wPos != null) g.wPos.add(t * C + c, d);
-            }
+    private Tensor blockOutput(Activations.Layer s) { return cfg.norm() == Config.Norm.PRE ? s.r2 : s.ln2; }
+
+    /** Mirror of {@link #headForward}: from ∇logits to ∂loss/∂(last block's output), in a.dStream. */
+    private Tensor headBackward(Activations a) {
+        int N = a.B * a.T, C = cfg.embd(), V = cfg.vocab();
+        if (cfg.softcap() > 0) k.softcapBackward(a.dLogits, a.logits, cfg.softcap(), N * V);
+        Tensor dx = a.dStream;
+        k.matmul(dx, a.dLogits, w.wVocab, N, V, C, false);              // dx = dLogits · wVocab
+        k.matmulTN(g.wVocab, a.dLogits, a.xFinal, V, N, C, true);       // dwVocab += dLogitsᵀ · x
+        if (cfg.norm() == Config.Norm.PRE) {
+            Tensor xL = cfg.layers() > 0 ? a.layers[cfg.layers() - 1].r2 : a.x0;
+            a.dTmp.zero();
+            normBackward(a.dTmp, g.lnfG, g.lnfB, dx, xL, w.lnfG, a.lnfMean, a.lnfRstd, N);
+            dx.copyFrom(a.dTmp);
+        }
+        return dx;
+    }
+
+    /** Mirror of {@link #blockForward}: given dOut = ∂/∂(block output), writes ∂/∂x (the block's input) into dIn. */
+    private void blockBackward(int l, Activations.Layer s, Tensor x, Tensor dOut, Tensor dIn) {
+        Weights.Block p = w.layers[l], gp = g.layers[l];
+        Activations a = this.a;
+        int N = a.B * a.T, C = cfg.embd();
+        boolean drop = a.dropoutActive;
+        if (cfg.norm() == Config.Norm.PRE) {
+            // r2 = r1 + f:  dR2 = dOut flows to r1 and, through the FFN and LN2, to r1 again
+            Tensor dR2 = dOut;
+            a.dLn.zero();
+            ffnBackward(p, gp, s, drop ? masked(dR2, s.fMask) : dR2, s.ln2, a.dLn, N);
+            a.dR1.copyFrom(dR2);
+            normBackward(a.dR1, gp.ln2g(), gp.ln2b(), a.dLn, s.r1, p.ln2g(), s.ln2Mean, s.ln2Rstd, N);
+            // r1 = x + o:  dR1 flows to x and, through attention and LN1, to x again
+            dIn.copyFrom(a.dR1);
+            a.dLn.zero();
+            attentionBackward(p, gp, s, drop ? masked(a.dR1, s.oMask) : a.dR1, s.ln1, a.dLn, N);
+            normBackward(dIn, gp.ln1g(), gp.ln1b(), a.dLn, x, p.ln1g(), s.ln1Mean, s.ln1Rstd, N);
+        } else {
+            // out = LN2(r2), r2 = ln1 + f
+            a.dR2.zero();
+            normBackward(a.dR2, gp.ln2g(), gp.ln2b(), dOut, s.r2, p.ln2g(), s.ln2Mean, s.ln2Rstd, N);
+            a.dLn.copyFrom(a.dR2);                                      // the residual branch into ln1
+            ffnBackward(p, gp, s, drop ? masked(a.dR2, s.fMask) : a.dR2, s.ln1, a.dLn, N);
+            // ln1 = LN1(r1), r1 = x + o
+            a.dR1.zero();
+            normBackward(a.dR1, gp.ln1g(), gp.ln1b(), a.dLn, s.r1, p.ln1g(), s.ln1Mean, s.ln1Rstd, N);
+            dIn.copyFrom(a.dR1);
+            attentionBackward(p, gp, s, drop ? masked(a.dR1, s.oMask) : a.dR1, x, dIn, N);
         }
     }
 
-    /** f = act(in·w1 + b1)·w2 + b2, given dF = ∂/∂f; adds ∂/∂in into dIn. */
-    private void ffnBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dF, Tensor in, Tensor dIn,
-                             int N, int C, int F) {
-        Activations a = this.a;
-        k.matmulNT(a.dAct, dF, p.w2(), N, C, F, false);        // dAct = dF · w2ᵀ
-        k.matmulTN(gp.w2(), s.act, dF, F, N, C, true);          // dw2 += actᵀ · dF
-        if (gp.b2() != null) k.biasBackward(gp.b2(), dF, N, C);
-        a.dH.zero();
-        if (cfg.activation() == Config.Activation.GELU) k.geluBackward(a.dH, a.dAct, s.h, N * F);
-        else k.reluBackward(a.dH, a.dAct, s.h, N * F);
-        k.matmulNT(dIn, a.dH, p.w1(), N, F, C, true);           // dIn += dH · w1ᵀ
-        k.matmulTN(gp.w1(), in, a.dH, C, N, F, true);           // dw1 += inᵀ · dH
-        if (gp.b1() != null) k.biasBackward(gp.b1(), a.dH, N, F);
+    /** d ⊙ mask into scratch: the gradient through a dropout site. */
+    private Tensor masked(Tensor d, Tensor mask) {
+        k.mul(a.dF, d, mask, a.B * a.T * cfg.embd());
+        return a.dF;
     }
 
-    /** o = attn(in·wq, in·wk, in·wv)·wo + bo, given dO = ∂/∂o; adds ∂/∂in into dIn. */
-    private void attentionBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dO, Tensor in, Tensor dIn,
-                                   int B, int T, int C, int H) {
+    /** Mirror of {@link #attentionForward}, given dO = ∂/∂o; adds ∂/∂in into dIn. */
+    private void attentionBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dO, Tensor in, Tensor dIn, int N) {
         Activations a = this.a;
-        int N = B * T;
+        int B = a.B, T = a.T, C = cfg.embd(), H = cfg.heads(), hs = cfg.headSize();
         k.matmulNT(a.dY, dO, p.wo(), N, C, C, false);           // dY = dO · woᵀ
         k.matmulTN(gp.wo(), s.y, dO, C, N, C, true);            // dwo += yᵀ · dO
         if (gp.bo() != null) k.biasBackward(gp.bo(), dO, N, C);
@@ -357,15 +417,59 @@ public final class GPT {
             k.rope(a.dq, B, T, C, H, 0, cfg.ropeTheta(), true);
             k.rope(a.dk, B, T, C, H, 0, cfg.ropeTheta(), true);
         }
-        linearBackward(dIn, gp.wq(), gp.bq(), a.dq, in, p.wq(), N, C, C);
-        linearBackward(dIn, gp.wk(), gp.bk(), a.dk, in, p.wk(), N, C, C);
+        if (cfg.qkNorm()) {                                      // through the per-head RMSNorm, then the projection
+            a.dTmp.zero();
+            k.rmsNormBackward(a.dTmp, null, a.dq, s.qRaw, null, s.qRstd, N * H, hs);
+            linearBackward(dIn, gp.wq(), gp.bq(), a.dTmp, in, p.wq(), N, C, C);
+            a.dTmp.zero();
+            k.rmsNormBackward(a.dTmp, null, a.dk, s.kRaw, null, s.kRstd, N * H, hs);
+            linearBackward(dIn, gp.wk(), gp.bk(), a.dTmp, in, p.wk(), N, C, C);
+        } else {
+            linearBackward(dIn, gp.wq(), gp.bq(), a.dq, in, p.wq(), N, C, C);
+            linearBackward(dIn, gp.wk(), gp.bk(), a.dk, in, p.wk(), N, C, C);
+        }
         linearBackward(dIn, gp.wv(), gp.bv(), a.dv, in, p.wv(), N, C, C);
     }
 
-    /** out = in·W + b:  dIn += dOut·Wᵀ,  dW += inᵀ·dOut,  db += Σ dOut. */
+    /** Mirror of {@link #ffnForward}, given dF = ∂/∂f; adds ∂/∂in into dIn. */
+    private void ffnBackward(Weights.Block p, Weights.Block gp, Activations.Layer s, Tensor dF, Tensor in, Tensor dIn, int N) {
+        Activations a = this.a;
+        int C = cfg.embd(), F = cfg.ffn();
+        k.matmulNT(a.dAct, dF, p.w2(), N, C, F, false);        // dAct = dF · w2ᵀ
+        k.matmulTN(gp.w2(), s.act, dF, F, N, C, true);          // dw2 += actᵀ · dF
+        if (gp.b2() != null) k.biasBackward(gp.b2(), dF, N, C);
+        a.dH.zero();
+        switch (cfg.activation()) {
+            case GELU -> k.geluBackward(a.dH, a.dAct, s.h, N * F);
+            case RELU -> k.reluBackward(a.dH, a.dAct, s.h, N * F);
+            case RELU2 -> k.relu2Backward(a.dH, a.dAct, s.h, N * F);
+        }
+        linearBackward(dIn, gp.w1(), gp.b1(), a.dH, in, p.w1(), N, C, F);
+    }
+
+    /** Mirror of {@link #normForward}: dIn += ∂/∂in, dGain/dBias += their gradients. */
+    private void normBackward(Tensor dIn, Tensor dGain, Tensor dBias, Tensor dOut, Tensor in, Tensor gain, Tensor mean, Tensor rstd, int n) {
+        if (cfg.normType() == Config.NormType.RMS) k.rmsNormBackward(dIn, dGain, dOut, in, gain, rstd, n, cfg.embd());
+        else k.layerNormBackward(dIn, dGain, dBias, dOut, in, gain, mean, rstd, n, cfg.embd());
+    }
+
+    /** Mirror of {@link #linear}: dIn += dOut·Wᵀ,  dW += inᵀ·dOut,  db += Σ dOut. */
     private void linearBackward(Tensor dIn, Tensor dW, Tensor dB, Tensor dOut, Tensor in, Tensor weight, int N, int IC, int OC) {
         k.matmulNT(dIn, dOut, weight, N, OC, IC, true);
         k.matmulTN(dW, in, dOut, IC, N, OC, true);
         if (dB != null) k.biasBackward(dB, dOut, N, OC);
+    }
+
+    /** Mirror of {@link #embedForward}: scatters dx back to the wEmbed rows (and wPos rows) used. */
+    private void embedBackward(Tensor dx, int[] tokens, int N, int T) {
+        int C = cfg.embd();
+        for (int n = 0; n < N; n++) {
+            int tok = tokens[n], t = n % T;
+            for (int c = 0; c < C; c++) {
+                double d = dx.get(n * C + c);
+                g.wEmbed.add(tok * C + c, d);
+                if (g.wPos != null) g.wPos.add(t * C + c, d);
+            }
+        }
     }
 }

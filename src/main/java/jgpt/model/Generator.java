@@ -2,14 +2,13 @@ package jgpt.model;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import jgpt.tensor.Kernels;
 import jgpt.tensor.Tensor;
 
 /**
  * Inference with a key/value cache, batch 1. Every layer keeps the keys (after RoPE) and values of the
  * positions seen so far, so a new token costs one pass of mat-vecs (M = 1 matmuls) plus attention over the
- * cache, instead of a forward over the whole prefix. The math mirrors {@link GPT#forward} line by line (every
- * variant: pre/post-LN, learned/sinusoidal/RoPE positions, tied/untied output, with or without biases).
+ * cache, instead of a forward over the whole prefix. Each pass runs the model's own {@link GPT#blockForward} with a
+ * {@link KvCache} (one transformer implementation, two ways to call it), so every variant decodes as it trains.
  * <p>
  * Prompts go through {@link #prefill} in chunks of up to {@code chunk} positions (M = chunk matmuls, which fast
  * kernels turn into real matrix products). All buffers are allocated here, once: {@link #step} allocates nothing.
@@ -22,23 +21,16 @@ import jgpt.tensor.Tensor;
 public final class Generator {
     public final GPT model;
     private final Config cfg;
-    private final Kernels k;
-    private final Weights w;
-    private final boolean pre;
     public final int maxT;                 // cache capacity = the model's context
     public final int chunk;                // positions per prefill pass
-    private final Tensor[] kCache, vCache; // per layer (maxT, C): keys (rotated when RoPE) and values of positions [0, length)
-    private final Tensor sinusoid;         // (maxT, C) fixed positions, or null
-    // per-pass buffers for up to `chunk` positions; decoding uses their first row
-    private Tensor cur, nxt;               // (chunk, C) residual stream in and out of a block (swapped per layer)
-    private final Tensor ln;               // (chunk, C) LayerNorm output (LN1, then LN2 in pre-LN)
-    private final Tensor q, kNew, vNew;    // (chunk, C) projections of the new positions
-    private final Tensor y, o, r1, f, r2;  // (chunk, C) attention output, after W_O, residual sums, FFN output
-    private final Tensor h, act;           // (chunk, F) FFN pre- and post-activation
-    private final Tensor mean, rstd;       // (chunk) LayerNorm statistics (unused, the kernel wants them)
-    private final Tensor att;              // (H, chunk, maxT) attention probabilities of the last pass
-    private final Tensor last, lastLn;     // (1, C) final hidden state of the newest position
+    private final KvCache cache;           // keys and values of positions [0, length)
+    private final Activations.Layer s;     // one block's buffers for up to `chunk` rows, reused by every layer
+    private final Tensor x0;               // (chunk, C) embeddings of the new positions
+    private final int[] one = new int[1];  // the token of a single-step pass
+    private final Tensor last, lastLn;     // (1, C) the newest position's last block output, and its final norm
+    private final Tensor mean, rstd;       // (1) final norm statistics
     private final Tensor logits;           // (1, V) logits of the newest position
+    private Tensor out;                    // the last block's output for the last pass (a buffer of s, or x0)
     private int length;                    // cache rows [0, length) are valid
 
     public Generator(GPT model) { this(model, 64); }
@@ -48,38 +40,17 @@ public final class Generator {
         if (chunk < 1) throw new IllegalArgumentException("chunk must be ≥ 1, got " + chunk);
         this.model = model;
         this.cfg = model.cfg;
-        this.k = model.k;
-        this.w = model.w;
-        this.pre = cfg.norm() == Config.Norm.PRE;
         this.maxT = cfg.block();
         this.chunk = Math.min(chunk, maxT);
         var dt = model.dtype;
-        int C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab(), L = cfg.layers(), n = this.chunk;
-        kCache = new Tensor[L];
-        vCache = new Tensor[L];
-        for (int l = 0; l < L; l++) {
-            kCache[l] = Tensor.zeros(dt, "kcache." + l, maxT, C);
-            vCache[l] = Tensor.zeros(dt, "vcache." + l, maxT, C);
-        }
-        sinusoid = cfg.positions() == Config.Positions.SINUSOIDAL ? GPT.sinusoidTable(dt, maxT, C) : null;
-        cur = Tensor.zeros(dt, "gen.x", n, C);
-        nxt = Tensor.zeros(dt, "gen.xNext", n, C);
-        ln = Tensor.zeros(dt, "gen.ln", n, C);
-        q = Tensor.zeros(dt, "gen.q", n, C);
-        kNew = Tensor.zeros(dt, "gen.k", n, C);
-        vNew = Tensor.zeros(dt, "gen.v", n, C);
-        y = Tensor.zeros(dt, "gen.y", n, C);
-        o = Tensor.zeros(dt, "gen.o", n, C);
-        r1 = Tensor.zeros(dt, "gen.r1", n, C);
-        f = Tensor.zeros(dt, "gen.f", n, C);
-        r2 = Tensor.zeros(dt, "gen.r2", n, C);
-        h = Tensor.zeros(dt, "gen.h", n, F);
-        act = Tensor.zeros(dt, "gen.act", n, F);
-        mean = Tensor.zeros(dt, "gen.mean", n);
-        rstd = Tensor.zeros(dt, "gen.rstd", n);
-        att = Tensor.zeros(dt, "gen.att", H, n, maxT);
+        int C = cfg.embd(), H = cfg.heads(), V = cfg.vocab(), n = this.chunk;
+        cache = new KvCache(cfg, dt);
+        s = new Activations.Layer(cfg, dt, "gen.", n, new int[] {H, n, maxT}, false);
+        x0 = Tensor.zeros(dt, "gen.x0", n, C);
         last = Tensor.zeros(dt, "gen.last", 1, C);
         lastLn = Tensor.zeros(dt, "gen.lastLn", 1, C);
+        mean = Tensor.zeros(dt, "gen.mean", 1);
+        rstd = Tensor.zeros(dt, "gen.rstd", 1);
         logits = Tensor.zeros(dt, "gen.logits", 1, V);
     }
 
@@ -98,7 +69,8 @@ public final class Generator {
      */
     public Tensor step(int token, int pos) {
         checkRange(pos, 1);
-        forwardChunk(null, token, 0, 1, pos);
+        one[0] = token;
+        forwardChunk(one, 0, 1, pos);
         length = pos + 1;
         finish(1);
         return logits;
@@ -114,7 +86,7 @@ public final class Generator {
         int done = 0, rows = 0;
         while (done < n) {
             rows = Math.min(chunk, n - done);
-            forwardChunk(tokens, 0, off + done, rows, pos0 + done);
+            forwardChunk(tokens, off + done, rows, pos0 + done);
             done += rows;
             length = pos0 + done;
         }
@@ -129,74 +101,20 @@ public final class Generator {
             throw new IllegalArgumentException("positions up to " + (pos0 + n - 1) + " exceed the model's context " + maxT);
     }
 
-    /**
-     * One pass of n rows through every block: rows are tokens[off..off+n) (or the single token when tokens is null) at
-     * positions pos0.. . Leaves the last block's output in {@code cur}.
-     */
-    private void forwardChunk(int[] tokens, int token, int off, int n, int pos0) {
-        int C = cfg.embd(), F = cfg.ffn(), H = cfg.heads(), V = cfg.vocab();
-        // x0 = wEmbed[token] + P[pos], summed in double and rounded once, as GPT.forward does
-        for (int i = 0; i < n; i++) {
-            int tok = tokens == null ? token : tokens[off + i], t = pos0 + i;
-            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
-            for (int c = 0; c < C; c++) {
-                double x = w.wEmbed.get(tok * C + c);
-                if (w.wPos != null) x += w.wPos.get(t * C + c);
-                else if (sinusoid != null) x += sinusoid.get(t * C + c);
-                cur.set(i * C + c, x);
-            }
-        }
-        for (int l = 0; l < cfg.layers(); l++) {
-            Weights.Block p = w.layers[l];
-            // ---- attention sub-layer
-            Tensor attnIn = cur;
-            if (pre) { k.layerNorm(ln, mean, rstd, cur, p.ln1g(), p.ln1b(), n, C, cfg.lnEps()); attnIn = ln; }
-            linear(q, attnIn, p.wq(), p.bq(), n, C, C);
-            linear(kNew, attnIn, p.wk(), p.bk(), n, C, C);
-            linear(vNew, attnIn, p.wv(), p.bv(), n, C, C);
-            if (cfg.positions() == Config.Positions.ROPE) {
-                k.rope(q, 1, n, C, H, pos0, cfg.ropeTheta(), false);
-                k.rope(kNew, 1, n, C, H, pos0, cfg.ropeTheta(), false);
-            }
-            copyRows(kNew, kCache[l], pos0 * C, n * C);
-            copyRows(vNew, vCache[l], pos0 * C, n * C);
-            k.attentionCached(y, att, q, kCache[l], vCache[l], n, pos0, C, H);
-            linear(o, y, p.wo(), p.bo(), n, C, C);
-            k.add(r1, cur, o, n * C);
-            // ---- FFN sub-layer
-            if (pre) k.layerNorm(ln, mean, rstd, r1, p.ln2g(), p.ln2b(), n, C, cfg.lnEps());
-            else k.layerNorm(ln, mean, rstd, r1, p.ln1g(), p.ln1b(), n, C, cfg.lnEps());
-            linear(h, ln, p.w1(), p.b1(), n, C, F);
-            if (cfg.activation() == Config.Activation.GELU) k.gelu(act, h, n * F); else k.relu(act, h, n * F);
-            linear(f, act, p.w2(), p.b2(), n, F, C);
-            if (pre) k.add(nxt, r1, f, n * C);
-            else {
-                k.add(r2, ln, f, n * C);
-                k.layerNorm(nxt, mean, rstd, r2, p.ln2g(), p.ln2b(), n, C, cfg.lnEps());
-            }
-            Tensor t = cur; cur = nxt; nxt = t;
-        }
+    /** One pass of rows tokens[off..off+n) at positions pos0.. through every block: the model's own block code. */
+    private void forwardChunk(int[] tokens, int off, int n, int pos0) {
+        model.embedForward(x0, tokens, off, n, n, pos0);
+        Tensor x = x0;
+        for (int l = 0; l < cfg.layers(); l++) x = model.blockForward(l, s, x, 1, n, pos0, cache, false);
+        out = x;
     }
 
-    /** Logits of the last of the n rows in {@code cur}: only that row needs the final LayerNorm and W_vocab. */
+    /** Logits of the last of the n rows of the last pass: only that row needs the final norm and W_vocab. */
     private void finish(int n) {
-        int C = cfg.embd(), V = cfg.vocab();
-        copyRange(cur, (n - 1) * C, last, 0, C);
-        Tensor x = last;
-        if (pre) { k.layerNorm(lastLn, mean, rstd, last, w.lnfG, w.lnfB, 1, C, cfg.lnEps()); x = lastLn; }
-        k.matmulNT(logits, x, w.wVocab, 1, C, V, false);   // logits = x · wVocabᵀ
-    }
-
-    private void linear(Tensor out, Tensor in, Tensor weight, Tensor bias, int n, int IC, int OC) {
-        k.matmul(out, in, weight, n, IC, OC, false);
-        if (bias != null) k.addBias(out, bias, n, OC);
-    }
-
-    private static void copyRows(Tensor src, Tensor dst, int dstOff, int count) { copyRange(src, 0, dst, dstOff, count); }
-
-    private static void copyRange(Tensor src, int srcOff, Tensor dst, int dstOff, int count) {
-        if (src.f != null) System.arraycopy(src.f, src.off + srcOff, dst.f, dst.off + dstOff, count);
-        else System.arraycopy(src.d, src.off + srcOff, dst.d, dst.off + dstOff, count);
+        int C = cfg.embd();
+        if (out.f != null) System.arraycopy(out.f, out.off + (n - 1) * C, last.f, last.off, C);
+        else System.arraycopy(out.d, out.off + (n - 1) * C, last.d, last.off, C);
+        model.headForward(logits, lastLn, mean, rstd, last, 1);
     }
 
     // ============================================================================================ generation

@@ -51,14 +51,14 @@ public final class ParamLayout {
         List<Spec> out = new ArrayList<>();
         long[] at = {0};
         int V = c.vocab(), C = c.embd(), F = c.ffn();
-        boolean b = c.bias();
+        boolean b = c.bias(), nb = c.normBias();
         wEmbed = add(out, at, "wEmbed", Kind.TOKEN_EMBEDDING, -1, V, C);                        // (V, C)
         wPos = c.positions() == Config.Positions.LEARNED ? add(out, at, "wPos", Kind.POSITION_EMBEDDING, -1, c.block(), C) : null; // (T, C)
         layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             String p = "layer." + l + ".";
             Spec ln1g = add(out, at, p + "ln1g", Kind.LN_GAIN, l, C);                            // (C)
-            Spec ln1b = b ? add(out, at, p + "ln1b", Kind.LN_BIAS, l, C) : null;                 // (C)
+            Spec ln1b = nb ? add(out, at, p + "ln1b", Kind.LN_BIAS, l, C) : null;                 // (C)
             Spec wq = add(out, at, p + "wq", Kind.WQ, l, C, C);                                   // (C, C)
             Spec wk = add(out, at, p + "wk", Kind.WK, l, C, C);                                   // (C, C)
             Spec wv = add(out, at, p + "wv", Kind.WV, l, C, C);                                   // (C, C)
@@ -68,7 +68,7 @@ public final class ParamLayout {
             Spec wo = add(out, at, p + "wo", Kind.WO, l, C, C);                                   // (C, C)
             Spec bo = b ? add(out, at, p + "bo", Kind.BO, l, C) : null;                           // (C)
             Spec ln2g = add(out, at, p + "ln2g", Kind.LN_GAIN, l, C);                            // (C)
-            Spec ln2b = b ? add(out, at, p + "ln2b", Kind.LN_BIAS, l, C) : null;                 // (C)
+            Spec ln2b = nb ? add(out, at, p + "ln2b", Kind.LN_BIAS, l, C) : null;                 // (C)
             Spec w1 = add(out, at, p + "w1", Kind.W1, l, C, F);                                   // (C, F)
             Spec b1 = b ? add(out, at, p + "b1", Kind.B1, l, F) : null;                           // (F)
             Spec w2 = add(out, at, p + "w2", Kind.W2, l, F, C);                                   // (F, C)
@@ -77,7 +77,7 @@ public final class ParamLayout {
         }
         boolean pre = c.norm() == Config.Norm.PRE;
         lnfG = pre ? add(out, at, "lnfG", Kind.LN_GAIN, -1, C) : null;                           // (C)
-        lnfB = pre && b ? add(out, at, "lnfB", Kind.LN_BIAS, -1, C) : null;                      // (C)
+        lnfB = pre && nb ? add(out, at, "lnfB", Kind.LN_BIAS, -1, C) : null;                      // (C)
         wVocab = c.tied() ? null : add(out, at, "wVocab", Kind.VOCAB, -1, V, C);                // (V, C)
         total = at[0];
         specs = Collections.unmodifiableList(out);

@@ -63,7 +63,7 @@ public class FastKernels extends NaiveKernels {
     // ================================================================================== elementwise
 
     private static final int ADD = 0, ACC = 1, MUL = 2, SCALE = 3, SCALE_ADD = 4, SUMSQ = 5,
-            GELU = 6, GELU_BACK = 7, RELU = 8, RELU_BACK = 9, ADAMW = 10;
+            GELU = 6, GELU_BACK = 7, RELU = 8, RELU_BACK = 9, ADAMW = 10, RELU2 = 11, RELU2_BACK = 12;
 
     @Override public synchronized void add(Tensor out, Tensor a, Tensor b, int n) {
         if (!f32(out, a, b)) { super.add(out, a, b, n); return; }
@@ -118,6 +118,16 @@ public class FastKernels extends NaiveKernels {
     @Override public synchronized void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n) {
         if (!f32(dIn, dOut, in)) { super.reluBackward(dIn, dOut, in, n); return; }
         runEw(RELU_BACK, n, dIn, dOut, in, null, null, 0);
+    }
+
+    @Override public synchronized void relu2(Tensor out, Tensor in, int n) {
+        if (!f32(out, in)) { super.relu2(out, in, n); return; }
+        runEw(RELU2, n, out, in, null, null, null, 0);
+    }
+
+    @Override public synchronized void relu2Backward(Tensor dIn, Tensor dOut, Tensor in, int n) {
+        if (!f32(dIn, dOut, in)) { super.relu2Backward(dIn, dOut, in, n); return; }
+        runEw(RELU2_BACK, n, dIn, dOut, in, null, null, 0);
     }
 
     @Override public synchronized void adamw(Tensor w, Tensor g, Tensor m, Tensor v, int n, double lr, double beta1,
@@ -178,6 +188,8 @@ public class FastKernels extends NaiveKernels {
                 case GELU_BACK -> geluBack(start, end);
                 case RELU -> relu(start, end);
                 case RELU_BACK -> reluBack(start, end);
+                case RELU2 -> relu2(start, end);
+                case RELU2_BACK -> relu2Back(start, end);
                 case ADAMW -> adamw(start, end);
                 default -> throw new IllegalStateException("op " + op);
             }
@@ -278,6 +290,22 @@ public class FastKernels extends NaiveKernels {
             for (; i < i1; i++) if (b[bo + i] > 0) o[oo + i] += a[ao + i];
         }
 
+        private void relu2(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) { FloatVector x = FloatVector.fromArray(S, a, ao + i).max(0f); x.mul(x).intoArray(o, oo + i); }
+            for (; i < i1; i++) { float x = Math.max(0f, a[ao + i]); o[oo + i] = x * x; }
+        }
+
+        /** a = dOut, b = in: o += 2·max(0, in)·dOut. */
+        private void relu2Back(int i0, int i1) {
+            int i = i0, iv = i0 + (i1 - i0) / L * L;
+            for (; i < iv; i += L) {
+                FloatVector x2 = FloatVector.fromArray(S, b, bo + i).max(0f).mul(2f);
+                x2.mul(FloatVector.fromArray(S, a, ao + i)).add(FloatVector.fromArray(S, o, oo + i)).intoArray(o, oo + i);
+            }
+            for (; i < i1; i++) { float x2 = Math.max(0f, b[bo + i]) * 2f; o[oo + i] = x2 * a[ao + i] + o[oo + i]; }
+        }
+
         /** o = w, a = g, m, v: one pass (PyTorch's order: decay, moments, update); g left zero if zeroGrad. */
         private void adamw(int i0, int i1) {
             float c1 = 1 - b1, c2 = 1 - b2, gs = gradScale;
@@ -373,6 +401,29 @@ public class FastKernels extends NaiveKernels {
         }
     }
 
+    /** RMSNorm: the LayerNorm rows with the mean fixed at 0. */
+    @Override public synchronized void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor gain, int N, int C, double eps) {
+        if (!f32(out, rstd, in) || !f32(gain)) { super.rmsNorm(out, rstd, in, gain, N, C, eps); return; }
+        Rows r = rows;
+        r.set(LN, N, C).out(out).x(in).gain(gain).bias(null).stats(null, rstd);
+        r.rms = true;
+        r.eps = eps;
+        r.run(N, Math.max(1, EW_CHUNK / (4 * C)));
+    }
+
+    @Override public synchronized void rmsNormBackward(Tensor dIn, Tensor dGain, Tensor dOut, Tensor in, Tensor gain, Tensor rstd, int N, int C) {
+        if (!f32(dIn, dGain, dOut) || !f32(in, gain, rstd)) { super.rmsNormBackward(dIn, dGain, dOut, in, gain, rstd, N, C); return; }
+        int chunks = ensurePartial(N, Math.max(1, EW_CHUNK / (4 * C)), C);
+        boolean params = dGain != null;
+        if (params) for (int w = 0; w < chunks; w++) java.util.Arrays.fill(partial[w], 0, 2 * C, 0f);
+        Rows r = rows;
+        r.set(LN_BACK, N, C).out(dIn).x(in).y(dOut).gain(gain).stats(null, rstd);
+        r.rms = true;
+        r.params = params;
+        r.runChunks(N, chunks);
+        if (params) for (int w = 0; w < chunks; w++) for (int c = 0; c < C; c++) dGain.f[dGain.off + c] += partial[w][c];
+    }
+
     @Override public synchronized void softmax(Tensor probs, Tensor logits, int N, int V) {
         if (!f32(probs, logits)) { super.softmax(probs, logits, N, V); return; }
         Rows r = rows;
@@ -431,13 +482,14 @@ public class FastKernels extends NaiveKernels {
         float[] o, x, y, g, bb, mean, rstd;
         int oo, xo, yo, go, bo, meanO, rstdO;
         boolean hasGain, hasBias, params, inverse;
+        boolean rms;                   // LN / LN_BACK as RMSNorm: no mean (m = 0), no mean(dx̂) term, no bias
         double eps;
         int[] targets;
         float invCount;
 
         Rows set(int op, int N, int C) {
             this.op = op; this.N = N; this.C = C;
-            hasGain = hasBias = false;
+            hasGain = hasBias = rms = false;
             return this;
         }
         Rows out(Tensor t) { o = t == null ? null : t.f; oo = t == null ? 0 : t.off; return this; }
@@ -445,7 +497,7 @@ public class FastKernels extends NaiveKernels {
         Rows y(Tensor t) { y = t.f; yo = t.off; return this; }
         Rows gain(Tensor t) { hasGain = t != null; g = hasGain ? t.f : null; go = hasGain ? t.off : 0; return this; }
         Rows bias(Tensor t) { hasBias = t != null; bb = hasBias ? t.f : null; bo = hasBias ? t.off : 0; return this; }
-        Rows stats(Tensor m, Tensor r) { mean = m.f; meanO = m.off; rstd = r.f; rstdO = r.off; return this; }
+        Rows stats(Tensor m, Tensor r) { mean = m == null ? null : m.f; meanO = m == null ? 0 : m.off; rstd = r.f; rstdO = r.off; return this; }
 
         void run(int n, int minChunk) {
             try {
@@ -482,10 +534,13 @@ public class FastKernels extends NaiveKernels {
             int r = xo + i * C, cv = C / L * L;
             FloatVector acc = FloatVector.zero(S);
             int c = 0;
-            for (; c < cv; c += L) acc = FloatVector.fromArray(S, x, r + c).add(acc);
-            float sum = Gemm.sum(acc);
-            for (; c < C; c++) sum += x[r + c];
-            float m = sum / C;
+            float m = 0;
+            if (!rms) {
+                for (; c < cv; c += L) acc = FloatVector.fromArray(S, x, r + c).add(acc);
+                float sum = Gemm.sum(acc);
+                for (; c < C; c++) sum += x[r + c];
+                m = sum / C;
+            }
             // variance around the mean (second sweep over an L1-resident row): no cancellation
             acc = FloatVector.zero(S);
             for (c = 0; c < cv; c += L) { FloatVector d = FloatVector.fromArray(S, x, r + c).sub(m); acc = d.fma(d, acc); }
@@ -505,14 +560,14 @@ public class FastKernels extends NaiveKernels {
                 if (hasBias) v += bb[bo + c];
                 o[w + c] = v;
             }
-            mean[meanO + i] = m;
+            if (mean != null) mean[meanO + i] = m;
             rstd[rstdO + i] = rs;
         }
 
         /** x = in, y = dOut, o = dIn, p = this chunk's dGain|dBias sums. */
         private void lnBackRow(int i, float[] p) {
             int r = xo + i * C, d = yo + i * C, w = oo + i * C, cv = C / L * L;
-            float m = mean[meanO + i], rs = rstd[rstdO + i];
+            float m = rms ? 0 : mean[meanO + i], rs = rstd[rstdO + i];
             FloatVector sD = FloatVector.zero(S), sDX = FloatVector.zero(S);
             int c = 0;
             for (; c < cv; c += L) {
@@ -528,7 +583,7 @@ public class FastKernels extends NaiveKernels {
                 sumD += dxh;
                 sumDX += dxh * xh;
             }
-            float meanD = sumD / C, meanDX = sumDX / C;
+            float meanD = rms ? 0 : sumD / C, meanDX = sumDX / C;
             for (c = 0; c < cv; c += L) {
                 FloatVector xh = FloatVector.fromArray(S, x, r + c).sub(m).mul(rs);
                 FloatVector dy = FloatVector.fromArray(S, y, d + c);

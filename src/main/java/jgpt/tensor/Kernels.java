@@ -43,6 +43,57 @@ public interface Kernels {
     /** dIn += (in > 0) · dOut — inactive neurons pass no gradient. */
     void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n);
 
+    // ---- the modern recipe's norms and activations ----------------------------------------------
+    // One implementation for every kernel set: rows are short and these are a small share of a step, so a plain
+    // loop summing in double (fixed order: bit-deterministic) is the reference and the fast path at once.
+
+    /** RMSNorm: out = in·rstd·gain, rstd = 1/√(mean(in²) + eps) per row; saves rstd(N). gain may be null (1). */
+    default void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor gain, int N, int C, double eps) {
+        for (int i = 0; i < N; i++) {
+            int o = i * C;
+            double ms = 0;
+            for (int c = 0; c < C; c++) { double x = in.get(o + c); ms += x * x; }
+            double rs = 1.0 / Math.sqrt(ms / C + eps);
+            for (int c = 0; c < C; c++) out.set(o + c, in.get(o + c) * rs * (gain == null ? 1 : gain.get(c)));
+            rstd.set(i, rs);
+        }
+    }
+
+    /** dIn += rstd·(dx̂ − x̂·mean(dx̂·x̂)) with x̂ = in·rstd, dx̂ = dOut·gain; dGain += Σ dOut·x̂ (dGain/gain may be null). */
+    default void rmsNormBackward(Tensor dIn, Tensor dGain, Tensor dOut, Tensor in, Tensor gain, Tensor rstd, int N, int C) {
+        for (int i = 0; i < N; i++) {
+            int o = i * C;
+            double rs = rstd.get(i), meanDX = 0;
+            for (int c = 0; c < C; c++) meanDX += dOut.get(o + c) * (gain == null ? 1 : gain.get(c)) * in.get(o + c) * rs;
+            meanDX /= C;
+            for (int c = 0; c < C; c++) {
+                double xhat = in.get(o + c) * rs, dy = dOut.get(o + c);
+                if (dGain != null) dGain.add(c, dy * xhat);
+                dIn.add(o + c, rs * (dy * (gain == null ? 1 : gain.get(c)) - xhat * meanDX));
+            }
+        }
+    }
+
+    /** ReLU²: out = max(0, in)². */
+    default void relu2(Tensor out, Tensor in, int n) {
+        for (int i = 0; i < n; i++) { double x = Math.max(0, in.get(i)); out.set(i, x * x); }
+    }
+
+    /** dIn += 2·max(0, in)·dOut. */
+    default void relu2Backward(Tensor dIn, Tensor dOut, Tensor in, int n) {
+        for (int i = 0; i < n; i++) { double x = in.get(i); if (x > 0) dIn.add(i, 2 * x * dOut.get(i)); }
+    }
+
+    /** Logit soft-cap in place: x = cap·tanh(x / cap). StrictMath: the same bits in every JVM mode. */
+    default void softcap(Tensor x, double cap, int n) {
+        for (int i = 0; i < n; i++) x.set(i, cap * StrictMath.tanh(x.get(i) / cap));
+    }
+
+    /** Given capped = cap·tanh(z/cap), turns dCapped into dz in place: d *= 1 − (capped/cap)². */
+    default void softcapBackward(Tensor d, Tensor capped, double cap, int n) {
+        for (int i = 0; i < n; i++) { double t = capped.get(i) / cap; d.set(i, d.get(i) * (1 - t * t)); }
+    }
+
     // ---- attention -----------------------------------------------------------------------------
     /**
      * Causal multi-head attention. q, k, v, out: (B,T,C) with head h in columns [h·hs, (h+1)·hs).

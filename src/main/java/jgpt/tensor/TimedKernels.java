@@ -8,7 +8,7 @@ package jgpt.tensor;
 public final class TimedKernels implements Kernels {
     /** The kinds of work, in the order the profile prints them. */
     public enum Kind { MATMUL("matrix products"), ATTENTION("attention (scores, softmax, weighted sum)"),
-        LAYERNORM("LayerNorm"), ACTIVATION("GELU / ReLU"), OUTPUT("softmax + cross-entropy"), BIAS("bias add / sum"),
+        LAYERNORM("LayerNorm / RMSNorm"), ACTIVATION("GELU / ReLU / ReLU²"), OUTPUT("softmax + cross-entropy"), BIAS("bias add / sum"),
         ELEMENTWISE("residual adds, scaling, norms"), OPTIMIZER("optimizer update"), ROPE("RoPE");
         public final String label;
         Kind(String label) { this.label = label; }
@@ -62,6 +62,24 @@ public final class TimedKernels implements Kernels {
     }
     @Override public void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n) {
         long t = System.nanoTime(); k.reluBackward(dIn, dOut, in, n); add(Kind.ACTIVATION, t);
+    }
+    @Override public void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor gain, int N, int C, double eps) {
+        long t = System.nanoTime(); k.rmsNorm(out, rstd, in, gain, N, C, eps); add(Kind.LAYERNORM, t);
+    }
+    @Override public void rmsNormBackward(Tensor dIn, Tensor dGain, Tensor dOut, Tensor in, Tensor gain, Tensor rstd, int N, int C) {
+        long t = System.nanoTime(); k.rmsNormBackward(dIn, dGain, dOut, in, gain, rstd, N, C); add(Kind.LAYERNORM, t);
+    }
+    @Override public void relu2(Tensor out, Tensor in, int n) {
+        long t = System.nanoTime(); k.relu2(out, in, n); add(Kind.ACTIVATION, t);
+    }
+    @Override public void relu2Backward(Tensor dIn, Tensor dOut, Tensor in, int n) {
+        long t = System.nanoTime(); k.relu2Backward(dIn, dOut, in, n); add(Kind.ACTIVATION, t);
+    }
+    @Override public void softcap(Tensor x, double cap, int n) {
+        long t = System.nanoTime(); k.softcap(x, cap, n); add(Kind.OUTPUT, t);
+    }
+    @Override public void softcapBackward(Tensor d, Tensor capped, double cap, int n) {
+        long t = System.nanoTime(); k.softcapBackward(d, capped, cap, n); add(Kind.OUTPUT, t);
     }
     @Override public void attention(Tensor out, Tensor att, Tensor q, Tensor kk, Tensor v, int B, int T, int C, int H) {
         long t = System.nanoTime(); k.attention(out, att, q, kk, v, B, T, C, H); add(Kind.ATTENTION, t);

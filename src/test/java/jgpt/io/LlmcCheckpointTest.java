@@ -122,7 +122,8 @@ public class LlmcCheckpointTest {
         assertNull(LlmcCheckpoint.unsupported(g));
         String[][] cases = {
                 {"post", "--norm post"}, {"sinusoidal", "--positions"}, {"rope", "--positions"}, {"relu", "--activation relu"},
-                {"untied", "--untied"}, {"nobias", "--no-bias"}, {"ffn", "--ffn"}, {"eps", "layer_norm_epsilon"}};
+                {"untied", "--untied"}, {"nobias", "--no-bias"}, {"ffn", "--ffn"}, {"eps", "layer_norm_epsilon"},
+                {"relu2", "--activation relu2"}, {"rms", "--norm-type rms"}, {"qknorm", "--qk-norm"}, {"softcap", "--logit-softcap"}};
         for (String[] c : cases) {
             Config bad = switch (c[0]) {
                 case "post" -> new Config(11, 8, 1, 2, 8, 32, Config.Norm.POST, g.activation(), g.positions(), true, true, 1e4, 1e-5);
@@ -132,6 +133,10 @@ public class LlmcCheckpointTest {
                 case "untied" -> new Config(11, 8, 1, 2, 8, 32, g.norm(), g.activation(), g.positions(), false, true, 1e4, 1e-5);
                 case "nobias" -> new Config(11, 8, 1, 2, 8, 32, g.norm(), g.activation(), g.positions(), true, false, 1e4, 1e-5);
                 case "ffn" -> new Config(11, 8, 1, 2, 8, 24, g.norm(), g.activation(), g.positions(), true, true, 1e4, 1e-5);
+                case "relu2" -> new Config(11, 8, 1, 2, 8, 32, g.norm(), Config.Activation.RELU2, g.positions(), true, true, 1e4, 1e-5);
+                case "rms" -> g.withModern(Config.NormType.RMS, false, 0);
+                case "qknorm" -> g.withModern(Config.NormType.LAYER, true, 0);
+                case "softcap" -> g.withModern(Config.NormType.LAYER, false, 30);
                 default -> new Config(11, 8, 1, 2, 8, 32, g.norm(), g.activation(), g.positions(), true, true, 1e4, 1e-6);
             };
             UserError e = assertThrows(UserError.class, () -> LlmcCheckpoint.requireSupported(bad, "this model"));

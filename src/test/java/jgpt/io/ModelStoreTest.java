@@ -71,6 +71,8 @@ class ModelStoreTest {
         all.add(new Config(11, 8, 2, 2, 8, 24, Config.Norm.POST, Config.Activation.GELU, Config.Positions.ROPE, true, false, 500000, 1e-6));
         all.add(new Config(11, 8, 2, 2, 8, 32, Config.Norm.PRE, Config.Activation.RELU, Config.Positions.SINUSOIDAL, true, true, 123, 1e-5));
         all.add(t);
+        all.add(new Config(11, 8, 2, 2, 8, 32, Config.Norm.PRE, Config.Activation.RELU2, Config.Positions.ROPE, false, false, 10000, 1e-5, Config.NormType.RMS, true, 15));
+        all.add(t.withModern(Config.NormType.RMS, false, 0));
         for (Config c : all) {
             Path d = tmp.resolve("cfg" + all.indexOf(c));
             ModelStore.writeConfig(d, c);
@@ -152,7 +154,8 @@ class ModelStoreTest {
     @Test
     void saveThenLoadIsBitIdenticalForEveryVariant() {
         List<Config> cfgs = List.of(Config.gpt2(13, 8, 2, 2, 8), Config.textbook(13, 8, 2, 2, 8), Config.rope(13, 8, 2, 2, 8),
-                new Config(13, 8, 2, 2, 8, 20, Config.Norm.POST, Config.Activation.GELU, Config.Positions.LEARNED, true, false, 10000, 1e-5));
+                new Config(13, 8, 2, 2, 8, 20, Config.Norm.POST, Config.Activation.GELU, Config.Positions.LEARNED, true, false, 10000, 1e-5),
+                new Config(13, 8, 2, 2, 8, 16, Config.Norm.PRE, Config.Activation.RELU2, Config.Positions.ROPE, false, true, 10000, 1e-5, Config.NormType.RMS, true, 15));
         for (Config c : cfgs) {
             GPT m = randomModel(c, c.hashCode());
             Path d = tmp.resolve("m" + cfgs.indexOf(c));

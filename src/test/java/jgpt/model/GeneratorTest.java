@@ -32,7 +32,9 @@ class GeneratorTest {
                 new Config(V, T, L, H, C, 12, Config.Norm.POST, Config.Activation.GELU, Config.Positions.LEARNED, true, false, 10000, 1e-5),
                 new Config(V, T, L, H, C, 20, Config.Norm.PRE, Config.Activation.RELU, Config.Positions.SINUSOIDAL, false, true, 10000, 1e-5),
                 new Config(V, T, L, H, C, 16, Config.Norm.POST, Config.Activation.RELU, Config.Positions.ROPE, true, true, 500, 1e-5),
-                new Config(V, T, 3, 4, C, 16, Config.Norm.PRE, Config.Activation.GELU, Config.Positions.LEARNED, false, false, 10000, 1e-5));
+                new Config(V, T, 3, 4, C, 16, Config.Norm.PRE, Config.Activation.GELU, Config.Positions.LEARNED, false, false, 10000, 1e-5),
+                new Config(V, T, L, H, C, 16, Config.Norm.PRE, Config.Activation.RELU2, Config.Positions.ROPE, false, false, 10000, 1e-5, Config.NormType.RMS, true, 2.0),
+                new Config(V, T, L, H, C, 12, Config.Norm.POST, Config.Activation.RELU2, Config.Positions.LEARNED, true, true, 10000, 1e-5, Config.NormType.RMS, true, 0));
     }
 
     static Stream<Arguments> variants() {

@@ -29,13 +29,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The engine against an independent PyTorch float64 implementation of the same architecture
  * (tools/torch_reference.py, fixtures in src/test/resources/fixtures/torch_*.json): logits, loss,
  * every gradient tensor, and a 10-step AdamW run, for the gpt2 (pre-LN, GELU, learned positions, tied),
- * textbook (post-LN, ReLU, sinusoidal, no final LN) and rope (RoPE, no biases) variants.
+ * textbook (post-LN, ReLU, sinusoidal, no final LN) and rope (RoPE, no biases) variants, and the modern
+ * switches: modern (pre-LN, RMSNorm, QK-norm, ReLU², RoPE, untied, no biases, logit soft-cap) and
+ * modern_post (post-LN, RMSNorm, QK-norm, ReLU², learned positions, tied, biases, soft-cap).
  * Tolerances: F32 as the issue asks (torch's own float32 lands within ~1e-6 of float64 on these
  * fixtures, see the script's output); F64 must agree to roundoff.
  */
 class TorchReferenceTest {
 
-    static final String[] VARIANTS = {"gpt2", "textbook", "rope"};
+    static final String[] VARIANTS = {"gpt2", "textbook", "rope", "modern", "modern_post"};
 
     /** Absolute for logits, loss and step losses; relative (per tensor) for gradients and final params. */
     record Tol(double logits, double loss, double grad, double stepLoss, double params) {}
@@ -64,7 +66,10 @@ class TorchReferenceTest {
                     c.get("heads").asInt(), c.get("embd").asInt(), c.get("ffn").asInt(),
                     Config.Norm.valueOf(c.get("norm").asText()), Config.Activation.valueOf(c.get("activation").asText()),
                     Config.Positions.valueOf(c.get("positions").asText()), c.get("tied").asBoolean(),
-                    c.get("bias").asBoolean(), c.get("ropeTheta").asDouble(), c.get("lnEps").asDouble());
+                    c.get("bias").asBoolean(), c.get("ropeTheta").asDouble(), c.get("lnEps").asDouble(),
+                    // the modern switches: written only by variants that set them
+                    Config.NormType.valueOf(c.path("normType").asText("LAYER")), c.path("qkNorm").asBoolean(false),
+                    c.path("softcap").asDouble(0));
             List<Row> layout = new ArrayList<>();
             for (JsonNode r : j.get("layout")) layout.add(new Row(r.get("name").asText(), r.get("offset").asLong(), ints(r.get("shape"))));
             Set<String> zero = new HashSet<>();

@@ -256,6 +256,30 @@ class FastKernelsTest {
             naive.geluBackward(dRef, dbl(dOut), dbl(in), n); fast.geluBackward(dIn, dOut, in, n); close("geluBackward " + n, dRef, dIn);
             naive.relu(ref, dbl(in), n); fast.relu(out, in, n); close("relu " + n, ref, out);
             naive.reluBackward(dRef, dbl(dOut), dbl(in), n); fast.reluBackward(dIn, dOut, in, n); close("reluBackward " + n, dRef, dIn);
+            naive.relu2(ref, dbl(in), n); fast.relu2(out, in, n); close("relu2 " + n, ref, out);
+            naive.relu2Backward(dRef, dbl(dOut), dbl(in), n); fast.relu2Backward(dIn, dOut, in, n); close("relu2Backward " + n, dRef, dIn);
+        }
+    }
+
+    @Test void rmsNormForwardBackward() {
+        for (int[] s : new int[][] {{1, 1}, {3, 7}, {1001, 67}, {17, 769}, {96, 32}}) {
+            int N = s[0], C = s[1];
+            for (boolean affine : new boolean[] {true, false}) {
+                Tensor in = rand("in", N * C, 2), g = affine ? rand("g", C, 1) : null;
+                Tensor out = zerosF("out", N * C), rstd = zerosF("rstd", N), outR = dbl(out), rstdR = dbl(rstd);
+                naive.rmsNorm(outR, rstdR, dbl(in), dbl(g), N, C, 1e-5);
+                fast.rmsNorm(out, rstd, in, g, N, C, 1e-5);
+                String w = "rmsNorm " + N + "x" + C + (affine ? "" : " plain");
+                close(w + " out", outR, out);
+                close(w + " rstd", rstdR, rstd);
+
+                Tensor dOut = rand("dOut", N * C, 1), dIn = rand("dIn", N * C, 1), dG = affine ? rand("dG", C, 1) : null;
+                Tensor dInR = dbl(dIn), dGR = dbl(dG);
+                naive.rmsNormBackward(dInR, dGR, dbl(dOut), dbl(in), dbl(g), dbl(rstd), N, C);
+                fast.rmsNormBackward(dIn, dG, dOut, in, g, rstd, N, C);
+                close(w + " dIn", dInR, dIn);
+                if (affine) close(w + " dGain", dGR, dG);
+            }
         }
     }
 
