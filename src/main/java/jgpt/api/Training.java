@@ -46,7 +46,8 @@ public final class Training {
     public Gpt run() {
         Kernels kernels = b.base != null ? null : KernelSets.named(b.kernels, b.threads);
         TrainConfig tc = new TrainConfig(b.batch, b.block, b.steps, 1, b.optimizer, b.lr, b.minLr >= 0 ? b.minLr : b.lr / 10, 0.9, 0.99,
-                1e-8, b.weightDecay, 0, b.schedule, b.warmup, b.clip, 0, "random", b.evalEvery, b.evalBatches, b.checkpointEvery, b.seed);
+                1e-8, b.weightDecay, 0, b.schedule, b.warmup, b.clip, 0, "random", b.evalEvery, b.evalBatches, b.checkpointEvery, b.seed,
+                b.muonLr, b.muonMomentum);
         String tokSpec = b.tokenizer;
         if (tokSpec == null && b.base != null) {            // fine-tuning: the model's own tokens
             Path f = b.base.directory().resolve(jgpt.tokenizer.Tokenizers.FILE);
@@ -83,6 +84,7 @@ public final class Training {
         private int batch = 12, block = 64, steps = 2000, warmup = 100, evalEvery = 250, evalBatches = 20, checkpointEvery = 500;
         private int threads = Parallel.defaultThreads();
         private double lr = 1e-3, minLr = -1, weightDecay = 0.1, clip = 1.0;
+        private double muonLr = TrainConfig.MUON_LR, muonMomentum = TrainConfig.MUON_MOMENTUM;
         private long seed = 1337;
         private Path dir;
         private Consumer<StepMetrics> onStep = m -> { };
@@ -99,9 +101,11 @@ public final class Training {
         public Builder model(int layers, int heads, int embd) { this.layers = layers; this.heads = heads; this.embd = embd; base = null; return this; }
         /** Fine-tune this model in place (it keeps its kernels and tokenizer). */
         public Builder model(Gpt model) { base = model; return this; }
-        /** sgd | adam | adamw, and the peak learning rate. */
+        /** sgd | adam | adamw | muon, and the peak learning rate (with muon: AdamW's, for embeddings, head, gains and biases). */
         public Builder optimizer(String name, double lr) { optimizer = name; this.lr = lr; return this; }
         public Builder weightDecay(double wd) { weightDecay = wd; return this; }
+        /** With optimizer "muon": the peak learning rate and momentum of the blocks' weight matrices (default 0.02, 0.95). */
+        public Builder muon(double lr, double momentum) { muonLr = lr; muonMomentum = momentum; return this; }
         /** constant | cosine, with linear warm-up over {@code warmup} steps; cosine decays to lr/10. */
         public Builder schedule(String kind, int warmup) { schedule = kind; this.warmup = warmup; return this; }
         public Builder minLr(double v) { minLr = v; return this; }

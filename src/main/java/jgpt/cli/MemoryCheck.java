@@ -18,7 +18,7 @@ final class MemoryCheck {
     /** Bytes a training run of this model and batch needs, float32. */
     static long trainingBytes(Config c, int batch, int block, int replicas, String optimizer, boolean dropout) {
         long P = new ParamLayout(c).total;
-        long moments = switch (optimizer) { case "adam", "adamw" -> 2; case "sgd" -> 1; default -> 2; };
+        long moments = switch (optimizer) { case "adam", "adamw" -> 2; case "sgd" -> 1; case "muon" -> 3; default -> 2; };
         long B = (batch + replicas - 1) / replicas, T = block, N = B * T, C = c.embd(), F = c.ffn(), H = c.heads(), V = c.vocab(), L = c.layers();
         long masks = dropout ? 1 : 0;
         long qk = c.qkNorm() ? 2 * N * C + 2 * N * H : 0;          // q, k before QK-norm and their statistics

@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--block", description = "Tokens per sequence T (default 64, at most the model's context).") Integer block;
     @Option(names = "--steps", description = "Optimizer steps (default 2000).") Integer steps;
     @Option(names = "--grad-accum", description = "Micro-batches per step (default 1).") Integer gradAccum;
-    @Option(names = "--optimizer", description = "sgd | adam | adamw (default adamw).") String optimizer;
+    @Option(names = "--optimizer", description = "sgd | adam | adamw | muon (default adamw). muon: Muon on the blocks' weight matrices, AdamW (--lr) on the rest.") String optimizer;
     @Option(names = "--lr", description = "Peak learning rate (default 1e-3).") Double lr;
     @Option(names = "--min-lr", description = "Final learning rate of the cosine schedule (default lr/10).") Double minLr;
     @Option(names = "--beta1", description = "Adam β1 (default 0.9).") Double beta1;
@@ -59,6 +59,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eps", description = "Adam ε (default 1e-8).") Double eps;
     @Option(names = "--weight-decay", description = "Weight decay on matrices (default 0.1).") Double weightDecay;
     @Option(names = "--momentum", description = "SGD momentum (default 0).") Double momentum;
+    @Option(names = "--muon-lr", description = "Muon's peak learning rate for the blocks' matrices; the schedule scales it like --lr (default 0.02).") Double muonLr;
+    @Option(names = "--muon-momentum", description = "Muon's (Nesterov) momentum (default 0.95).") Double muonMomentum;
     @Option(names = "--schedule", description = "constant | cosine (default cosine).") String schedule;
     @Option(names = "--warmup", description = "Linear warm-up steps (default 100).") Integer warmup;
     @Option(names = "--clip", description = "Global gradient-norm clip, 0 = off (default 1.0).") Double clip;
@@ -102,7 +104,8 @@ public final class TrainCommand implements Callable<Integer> {
                 pick(optimizer, "adamw"), pick(lr, 1e-3), 0, pick(beta1, 0.9), pick(beta2, 0.99),
                 pick(eps, 1e-8), pick(weightDecay, 0.1), pick(momentum, 0.0), pick(schedule, "cosine"),
                 pick(warmup, 100), pick(clip, 1.0), pick(dropout, 0.0), pick(sampling, "random"),
-                pick(evalEvery, 250), pick(evalBatches, 20), pick(checkpointEvery, 500), pick(seed, 1337L));
+                pick(evalEvery, 250), pick(evalBatches, 20), pick(checkpointEvery, 500), pick(seed, 1337L),
+                pick(muonLr, TrainConfig.MUON_LR), pick(muonMomentum, TrainConfig.MUON_MOMENTUM));
         double minLrV = minLr != null ? minLr : tc.lr() / 10;
         tc = withMinLr(tc, minLrV);
         Path runDir = out != null ? out : Path.of("runs", java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
@@ -132,18 +135,18 @@ public final class TrainCommand implements Callable<Integer> {
     private static TrainConfig withMinLr(TrainConfig t, double minLr) {
         return new TrainConfig(t.batch(), t.block(), t.steps(), t.gradAccum(), t.optimizer(), t.lr(), minLr, t.beta1(), t.beta2(), t.eps(),
                 t.weightDecay(), t.momentum(), t.schedule(), t.warmup(), t.clip(), t.dropout(), t.sampling(), t.evalEvery(), t.evalBatches(),
-                t.checkpointEvery(), t.seed());
+                t.checkpointEvery(), t.seed(), t.muonLr(), t.muonMomentum());
     }
 
     private int resumeRun(jgpt.tensor.Kernels kernels) throws Exception {
         Checkpoint.State s = Checkpoint.readState(resume);
         RunInfo info = RunInfo.read(resume);
         TrainConfig tc = s.train();
-        if (steps != null || lr != null || minLr != null)     // a longer run, or a lower rate after a NaN
+        if (steps != null || lr != null || minLr != null || muonLr != null)     // a longer run, or a lower rate after a NaN
             tc = new TrainConfig(tc.batch(), tc.block(), steps != null ? steps : tc.steps(), tc.gradAccum(), tc.optimizer(),
                 lr != null ? lr : tc.lr(), minLr != null ? minLr : lr != null ? Math.min(tc.minLr(), lr) : tc.minLr(), tc.beta1(), tc.beta2(),
                 tc.eps(), tc.weightDecay(), tc.momentum(), tc.schedule(), tc.warmup(), tc.clip(), tc.dropout(), tc.sampling(), tc.evalEvery(),
-                tc.evalBatches(), tc.checkpointEvery(), tc.seed());
+                tc.evalBatches(), tc.checkpointEvery(), tc.seed(), muonLr != null ? muonLr : tc.muonLr(), tc.muonMomentum());
         if (info.kernels() != null && !runtime.kernelsName().equals(info.kernels()))
             System.err.printf("jgpt: note: resuming with %s kernels, the run used %s: losses will differ in the last bits%n", runtime.kernelsName(), info.kernels());
         data = info.data();

@@ -28,9 +28,15 @@ public final class AdamW implements Optimizer {
     private final Tensor m, v;          // (P) first and second moments
     private final Weights mv, vv;
     private final boolean[] decay;      // per parameter tensor: rank ≥ 2
+    private final boolean[] only;       // per parameter tensor: updated by this optimizer (null = all; Muon takes the rest)
     private long t;
 
     public AdamW(GPT model, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        this(model, beta1, beta2, eps, weightDecay, decoupled, null);
+    }
+
+    /** As above, updating only the parameter tensors (in layout order) where {@code only} is true. */
+    public AdamW(GPT model, double beta1, double beta2, double eps, double weightDecay, boolean decoupled, boolean[] only) {
         this.model = model;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -42,11 +48,15 @@ public final class AdamW implements Optimizer {
         this.mv = new Weights(model.layout, m);
         this.vv = new Weights(model.layout, v);
         this.decay = Optimizer.decayMask(model);
+        this.only = only;
     }
 
     @Override public void step(double lr, double gradScale) { update(lr, gradScale, false); }
 
-    @Override public boolean stepAndZeroGrads(double lr, double gradScale) { update(lr, gradScale, true); return true; }
+    @Override public boolean stepAndZeroGrads(double lr, double gradScale) {
+        update(lr, gradScale, only == null);       // a partial AdamW leaves the buffer to the trainer's zeroing
+        return only == null;
+    }
 
     private void update(double lr, double gradScale, boolean zeroGrads) {
         t++;
@@ -54,6 +64,7 @@ public final class AdamW implements Optimizer {
         var k = model.k;
         var gv = model.gradViews();
         for (int i = 0; i < decay.length; i++) {
+            if (only != null && !only[i]) continue;
             Tensor w = model.w.get(i), g = gv.get(i);
             double wd = decay[i] ? weightDecay : 0;
             double gs = gradScale;

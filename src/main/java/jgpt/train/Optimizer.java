@@ -56,6 +56,13 @@ public interface Optimizer {
         };
     }
 
+    /** The run's optimizer: Muon (with AdamW for the rest) or one of {@link #create(String, GPT, double, double, double, double, double)}'s. */
+    static Optimizer create(TrainConfig tc, GPT model) {
+        if (tc.optimizer().equals("muon"))
+            return new Muon(model, tc.lr(), tc.muonLr(), tc.muonMomentum(), true, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay());
+        return create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
+    }
+
     /** Which parameter tensors (in layout order) get weight decay: rank ≥ 2, not biases or LayerNorm. */
     static boolean[] decayMask(GPT model) {
         var specs = model.layout.specs();

@@ -7,7 +7,20 @@ public record TrainConfig(int batch, int block, int steps, int gradAccum,
                           String optimizer, double lr, double minLr, double beta1, double beta2, double eps,
                           double weightDecay, double momentum, String schedule, int warmup, double clip,
                           double dropout, String sampling, int evalEvery, int evalBatches,
-                          int checkpointEvery, long seed) {
+                          int checkpointEvery, long seed, double muonLr, double muonMomentum) {
+
+    /** Muon's defaults (0.02, momentum 0.95) for the settings that only --optimizer muon reads. */
+    public static final double MUON_LR = 0.02, MUON_MOMENTUM = 0.95;
+
+    /** Without Muon's settings: they take their defaults. */
+    public TrainConfig(int batch, int block, int steps, int gradAccum,
+                       String optimizer, double lr, double minLr, double beta1, double beta2, double eps,
+                       double weightDecay, double momentum, String schedule, int warmup, double clip,
+                       double dropout, String sampling, int evalEvery, int evalBatches,
+                       int checkpointEvery, long seed) {
+        this(batch, block, steps, gradAccum, optimizer, lr, minLr, beta1, beta2, eps, weightDecay, momentum, schedule, warmup, clip,
+                dropout, sampling, evalEvery, evalBatches, checkpointEvery, seed, MUON_LR, MUON_MOMENTUM);
+    }
 
     public TrainConfig {
         positive(batch, "batch");
@@ -27,7 +40,10 @@ public record TrainConfig(int batch, int block, int steps, int gradAccum,
         check(evalEvery >= 0, "eval-every", "must be ≥ 0, got " + evalEvery);
         check(evalBatches >= 0, "eval-batches", "must be ≥ 0, got " + evalBatches);
         check(checkpointEvery >= 0, "checkpoint-every", "must be ≥ 0, got " + checkpointEvery);
-        check(java.util.Set.of("sgd", "adam", "adamw").contains(optimizer), "optimizer", "'" + optimizer + "' is unknown: use sgd, adam or adamw");
+        check(java.util.Set.of("sgd", "adam", "adamw", "muon").contains(optimizer), "optimizer", "'" + optimizer + "' is unknown: use sgd, adam, adamw or muon");
+        // a checkpoint written before Muon existed reads these as 0: only a Muon run needs them
+        check(optimizer.equals("muon") ? muonLr > 0 : muonLr >= 0, "muon-lr", "must be positive, got " + muonLr);
+        check(muonMomentum >= 0 && muonMomentum < 1, "muon-momentum", "must be in [0, 1), got " + muonMomentum);
     }
 
     private static void positive(int v, String setting) { check(v > 0, setting, "must be positive, got " + v); }

@@ -51,7 +51,7 @@ public final class Trainer {
         this.out = out;
         this.peakFlops = peakFlops;
         this.log = log;
-        this.opt = Optimizer.create(tc.optimizer(), model, tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay(), tc.momentum());
+        this.opt = Optimizer.create(tc, model);
         this.stepper = new TrainStep(model, opt, tc.scheduleFn(), tc.clip());
         this.starts = new long[tc.gradAccum()][tc.batch()];
         this.valStarts = new long[tc.evalBatches()][tc.batch()];
