@@ -21,7 +21,7 @@ public final class DeterminismCost {
         for (int n : new int[] {64, 256, 1024, 50257}) {
             float[] x = new float[n], o = new float[n];
             for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian() * 3;
-            report("softmax row n=" + n, () -> FastKernels.softmaxRow(o, 0, x, 0, n), () -> softmaxOld(o, 0, x, 0, n));
+            report("softmax row n=" + n, () -> FastRows.softmaxRow(o, 0, x, 0, n), () -> softmaxOld(o, 0, x, 0, n));
         }
         for (int hs : new int[] {32, 64}) {
             float[] a = new float[hs * 256], b = new float[hs * 256];
@@ -64,9 +64,9 @@ public final class DeterminismCost {
         sink = s;
     }
 
-    /** FastKernels.softmaxRow as it was: lanewise(EXP), reduceLanes(ADD), Math.exp tails. */
+    /** FastRows.softmaxRow as it was: lanewise(EXP), reduceLanes(ADD), Math.exp tails. */
     static void softmaxOld(float[] o, int w, float[] x, int r, int n) {
-        float max = FastKernels.rowMax(x, r, n);
+        float max = FastRows.rowMax(x, r, n);
         int cv = n / L * L, c = 0;
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (; c < cv; c += L) {

@@ -192,7 +192,7 @@ final class FastAttention implements Parallel.Body {
     static void causalSoftmax(float[] x, int r, int t, int len, float scale) {
         int n = t + 1;
         int cv = n / L * L, c = 0;
-        float max = FastKernels.rowMax(x, r, n) * scale;
+        float max = FastRows.rowMax(x, r, n) * scale;
         FloatVector acc = FloatVector.zero(S);
         for (; c < cv; c += L) {
             FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, r + c).mul(scale).sub(max));
