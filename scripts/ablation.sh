@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ablation table of BENCHMARKS.md ("A modern recipe"): each variant trained for the same wall time.
-#   scripts/ablation.sh BUDGET_S VARIANTS_FILE [OUT]
+#   scripts/ablation.sh BUDGET_S VARIANTS_FILE [OUT]      (e.g. scripts/ablation-shakespeare.txt)
 # VARIANTS_FILE: one variant a line, "name|train flags" (flags added to --recipe shakespeare-fast's, or to the
 # line's own --recipe). Each variant is timed first (CALIB steps, median ms/step), then trained for
 # BUDGET_S·1000/ms steps (its schedule spans them), then scored by `jgpt eval` on the held-out 10 %
@@ -8,11 +8,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUDGET=$1; VARIANTS=$2; OUT=${3:-$(mktemp -d /tmp/jgpt-ablation.XXXX)}
-CALIB=${CALIB:-150}
+CALIB=${CALIB:-200}
 DATA=${DATA:-$ROOT/../shared/data/tinyshakespeare.txt}
 mkdir -p "$OUT"
 "$ROOT/jgpt" prepare --input "$DATA" --out "$OUT/tok" > /dev/null
-median_ms() { python3 -c "import json,statistics as s; L=[json.loads(l) for l in open('$1/metrics.jsonl')][20:]; print('%.2f' % s.median(x['ms'] for x in L))"; }
+# the second half of the timing run: past the JIT's compilations
+median_ms() { python3 -c "import json,statistics as s; L=[json.loads(l) for l in open('$1/metrics.jsonl')]; print('%.2f' % s.median(x['ms'] for x in L[len(L)//2:]))"; }
 echo "| variant | ms/step | steps in ${BUDGET} s | eval loss | flags |"
 echo "|---|---|---|---|---|"
 while IFS='|' read -r name flags; do

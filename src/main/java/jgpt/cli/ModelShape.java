@@ -4,7 +4,10 @@ import jgpt.UserError;
 import jgpt.model.Config;
 import picocli.CommandLine.Option;
 
-/** Flags that size a new model or flip its variant switches; unset flags keep the preset's value. */
+/**
+ * Flags that size a new model or flip its variant switches; unset flags keep the preset's value. Switches take an
+ * optional true/false ({@code --untied=false}), so a recipe's switch can be turned off on the command line.
+ */
 final class ModelShape {
     @Option(names = "--layers", description = "Decoder blocks L.") Integer layers;
     @Option(names = "--heads", description = "Attention heads H.") Integer heads;
@@ -15,12 +18,12 @@ final class ModelShape {
     @Option(names = "--norm", description = "pre (GPT-2) | post (textbook).") String norm;
     @Option(names = "--activation", description = "gelu | relu | relu2 (ReLU², modded-nanogpt).") String activation;
     @Option(names = "--norm-type", description = "layer (LayerNorm) | rms (RMSNorm: gain only).") String normType;
-    @Option(names = "--qk-norm", description = "RMS-normalise each head's q and k before attention.") Boolean qkNorm;
+    @Option(names = "--qk-norm", arity = "0..1", description = "RMS-normalise each head's q and k before attention.") Boolean qkNorm;
     @Option(names = "--logit-softcap", paramLabel = "C", description = "Soft-cap the logits at C·tanh(z/C) (0 = off).") Double softcap;
-    @Option(names = "--zero-init", description = "Start the residual projections wo and w2 at zero (a new model only).") Boolean zeroInit;
+    @Option(names = "--zero-init", arity = "0..1", description = "Start the residual projections wo and w2 at zero (a new model only).") Boolean zeroInit;
     @Option(names = "--positions", description = "learned | sinusoidal | rope.") String positions;
-    @Option(names = "--untied", description = "Separate W_vocab instead of tying it to W_embed.") Boolean untied;
-    @Option(names = "--no-bias", description = "No biases in linear layers and LayerNorms.") Boolean noBias;
+    @Option(names = "--untied", arity = "0..1", description = "Separate W_vocab instead of tying it to W_embed.") Boolean untied;
+    @Option(names = "--no-bias", arity = "0..1", description = "No biases in linear layers and LayerNorms.") Boolean noBias;
 
     boolean zeroInit() { return zeroInit != null && zeroInit; }
 
