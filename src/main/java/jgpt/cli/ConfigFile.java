@@ -104,9 +104,10 @@ final class ConfigFile {
                 throw new UserError("'" + key + "' in " + where + " is not a " + spec.name() + " flag (see 'jgpt " + spec.name() + " --help')");
             JsonNode v = e.getValue();
             if (v.isNull()) continue;
-            if (opt.arity().max() == 0) {                       // a switch: true sets it, false leaves it off
+            if (opt.type() == boolean.class || opt.type() == Boolean.class) {   // a switch: true sets it; false unsets it
                 if (!v.isBoolean()) throw new UserError("'" + key + "' in " + where + " is a switch: give true or false");
                 if (v.asBoolean()) out.add("--" + key);
+                else if (opt.arity().max() > 0) out.add("--" + key + "=false");      // over a recipe that sets it
                 continue;
             }
             for (JsonNode item : v.isArray() ? v : List.of(v)) {

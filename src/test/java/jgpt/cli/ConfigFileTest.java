@@ -36,6 +36,19 @@ class ConfigFileTest {
         assertEquals(c, printed("train", "--config", again.toString(), "--print-config"));
     }
 
+    @Test void aRecipesSwitchCanBeTurnedOff() throws Exception {
+        JsonNode fast = printed("train", "--recipe", "shakespeare-fast", "--print-config");
+        assertTrue(fast.get("qk-norm").asBoolean() && fast.get("untied").asBoolean());
+        JsonNode off = printed("train", "--recipe", "shakespeare-fast", "--qk-norm=false", "--print-config");
+        assertFalse(off.has("qk-norm"), "the command line turns it off");
+        assertTrue(off.get("untied").asBoolean());
+        Path cfg = tmp.resolve("off.json");
+        Files.writeString(cfg, "{\"recipe\": \"shakespeare-fast\", \"untied\": false}");
+        JsonNode file = printed("train", "--config", cfg.toString(), "--print-config");
+        assertFalse(file.has("untied"), "so does a config file");
+        assertTrue(file.get("qk-norm").asBoolean());
+    }
+
     @Test void theRecipeIsAFileInTheJarListedByHelp() throws Exception {
         JsonNode r = printed("train", "--recipe", "shakespeare-char", "--print-config");
         try (var in = ConfigFile.class.getResourceAsStream("/recipes/shakespeare-char.json")) {
