@@ -61,6 +61,7 @@ check "plot of a missing run" 2 oneline -- "$ROOT/jgpt" plot "$tmp/none"
 check "explain without a model" 2 oneline -- "$ROOT/jgpt" explain --prompt hi
 check "vocab size out of range" 2 'oneline:--vocab-size must be between' -- "$ROOT/jgpt" tokenizer train --input "$ROOT/README.md" --vocab-size 10 --out "$tmp/tok.json"
 check "embd not divisible by heads" 2 oneline -- "$ROOT/jgpt" bench --embd 10 --heads 3
+check "unknown norm type in a recipe run" 2 "oneline:--norm-type 'foo' is unknown: use layer \| rms" -- "$ROOT/jgpt" train --recipe shakespeare-fast --data synthetic:copy --norm-type foo
 
 echo "launcher: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -41,16 +41,27 @@ final class ModelShape {
         if (L <= 0 || H <= 0 || C <= 0 || V <= 0 || T <= 0 || F <= 0)
             throw new UserError("model sizes must be positive (layers, heads, embd, vocab, context, ffn)");
         if (C % H != 0) throw new UserError("--embd " + C + " is not divisible by --heads " + H);
+        if (softcap != null && !(softcap >= 0 && Double.isFinite(softcap)))
+            throw new UserError("--logit-softcap must be ≥ 0 (0 = off), got " + softcap);
         try {
             return new Config(V, T, L, H, C, F,
-                    norm != null ? Config.Norm.valueOf(norm.toUpperCase()) : base.norm(),
-                    activation != null ? Config.Activation.valueOf(activation.toUpperCase()) : base.activation(),
-                    positions != null ? Config.Positions.valueOf(positions.toUpperCase()) : base.positions(),
+                    choice("--norm", norm, Config.Norm.class, base.norm()),
+                    choice("--activation", activation, Config.Activation.class, base.activation()),
+                    choice("--positions", positions, Config.Positions.class, base.positions()),
                     untied != null ? !untied : base.tied(), noBias != null ? !noBias : base.bias(), base.ropeTheta(), base.lnEps(),
-                    normType != null ? Config.NormType.valueOf(normType.toUpperCase()) : base.normType(),
+                    choice("--norm-type", normType, Config.NormType.class, base.normType()),
                     qkNorm != null ? qkNorm : base.qkNorm(), softcap != null ? softcap : base.softcap());
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage().startsWith("No enum") ? "unknown value in --norm/--norm-type/--activation/--positions: " + e.getMessage().replaceAll(".*\\.", "") : e.getMessage());
+            throw new UserError(e.getMessage());
         }
+    }
+
+    /** The enum constant named by a flag's value (any case), dflt when unset; a one-line error listing the choices. */
+    private static <E extends Enum<E>> E choice(String flag, String value, Class<E> type, E dflt) {
+        if (value == null) return dflt;
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(value)) return e;
+        StringBuilder names = new StringBuilder();
+        for (E e : type.getEnumConstants()) names.append(names.isEmpty() ? "" : " | ").append(e.name().toLowerCase());
+        throw new UserError(flag + " '" + value + "' is unknown: use " + names);
     }
 }
