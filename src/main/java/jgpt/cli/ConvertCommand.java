@@ -63,7 +63,14 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new UserError("--out " + out + " is a file; --format hf writes a directory");
         // everything cheap first: the config, whether llm.c can hold it, the tokenizer
         Config cfg = ModelStore.readConfig(model);
-        if (llmc) LlmcCheckpoint.requireSupported(cfg, "the model in " + model);
+        if (llmc) {
+            try {
+                LlmcCheckpoint.requireSupported(cfg, "the model in " + model);
+            } catch (LlmcCheckpoint.CannotRepresent e) {      // the library names config keys; here, the flag too
+                String s = e.why().setting();
+                throw new UserError(s == null ? e.getMessage() : e.getMessage() + " (a model trained with --" + s + ")");
+            }
+        }
         Tokenizer tok;
         try {
             tok = Tokenizers.forModel(model, cfg.vocab());

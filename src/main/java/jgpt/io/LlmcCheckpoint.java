@@ -104,27 +104,47 @@ public final class LlmcCheckpoint {
     // what llm.c can hold
     // =====================================================================================================
 
-    /** Why llm.c cannot represent a model of this config, naming the switch; null when it can. */
-    public static String unsupported(Config c) {
-        if (c.norm() != Config.Norm.PRE) return "it is post-LN (--norm post, jgpt_norm) and llm.c's GPT-2 is pre-LN";
-        if (c.positions() != Config.Positions.LEARNED)
-            return "its positions are " + c.positions().name().toLowerCase() + " (--positions, jgpt_positions) and llm.c learns a position table";
-        if (c.activation() != Config.Activation.GELU)
-            return "it uses " + c.activation().name().toLowerCase() + " (--activation " + c.activation().name().toLowerCase() + ", activation_function) and llm.c GELU";
-        if (c.normType() != Config.NormType.LAYER) return "it uses RMSNorm (--norm-type rms, jgpt_norm_type) and llm.c LayerNorm";
-        if (c.qkNorm()) return "it normalises q and k (--qk-norm, jgpt_qk_norm) and llm.c does not";
-        if (c.softcap() > 0) return "it soft-caps its logits (--logit-softcap, jgpt_logit_softcap) and llm.c does not";
-        if (!c.tied()) return "its output matrix is separate (--untied, tie_word_embeddings=false) and llm.c ties it to the token embedding";
-        if (!c.bias()) return "it has no biases (--no-bias, jgpt_bias=false) and llm.c has them in every linear layer and LayerNorm";
-        if (c.ffn() != 4 * c.embd()) return "its FFN is " + c.ffn() + " wide (--ffn, n_inner) and llm.c's is 4 × " + c.embd();
-        if (c.lnEps() != 1e-5) return "its LayerNorm eps is " + c.lnEps() + " (layer_norm_epsilon) and llm.c's is 1e-5";
+    /**
+     * Why llm.c cannot hold a model: {@code setting} is the switch that made it so, as the train flags spell it
+     * (without dashes, with its value, e.g. "norm post"), {@code reason} says it in config.json's terms.
+     */
+    public record Unsupported(String setting, String reason) {}
+
+    /** A model llm.c cannot represent; {@link #why()} names the switch. */
+    public static final class CannotRepresent extends UserError {
+        private final Unsupported why;
+        CannotRepresent(String what, Unsupported why) {
+            super("llm.c cannot represent " + what + ": " + why.reason());
+            this.why = why;
+        }
+        public Unsupported why() { return why; }
+    }
+
+    /** Why llm.c cannot represent a model of this config; null when it can. */
+    public static Unsupported unsupported(Config c) {
+        if (c.norm() != Config.Norm.PRE) return new Unsupported("norm post", "it is post-LN (jgpt_norm) and llm.c's GPT-2 is pre-LN");
+        if (c.positions() != Config.Positions.LEARNED) {
+            String p = c.positions().name().toLowerCase();
+            return new Unsupported("positions " + p, "its positions are " + p + " (jgpt_positions) and llm.c learns a position table");
+        }
+        if (c.activation() != Config.Activation.GELU) {
+            String a = c.activation().name().toLowerCase();
+            return new Unsupported("activation " + a, "it uses " + a + " (activation_function) and llm.c GELU");
+        }
+        if (c.normType() != Config.NormType.LAYER) return new Unsupported("norm-type rms", "it uses RMSNorm (jgpt_norm_type) and llm.c LayerNorm");
+        if (c.qkNorm()) return new Unsupported("qk-norm", "it normalises q and k (jgpt_qk_norm) and llm.c does not");
+        if (c.softcap() > 0) return new Unsupported("logit-softcap", "it soft-caps its logits (jgpt_logit_softcap) and llm.c does not");
+        if (!c.tied()) return new Unsupported("untied", "its output matrix is separate (tie_word_embeddings=false) and llm.c ties it to the token embedding");
+        if (!c.bias()) return new Unsupported("no-bias", "it has no biases (jgpt_bias=false) and llm.c has them in every linear layer and LayerNorm");
+        if (c.ffn() != 4 * c.embd()) return new Unsupported("ffn", "its FFN is " + c.ffn() + " wide (n_inner) and llm.c's is 4 × " + c.embd());
+        if (c.lnEps() != 1e-5) return new Unsupported(null, "its LayerNorm eps is " + c.lnEps() + " (layer_norm_epsilon) and llm.c's is 1e-5");
         return null;
     }
 
-    /** Throws a one-line error when llm.c cannot represent cfg; {@code what} names the model for the message. */
+    /** Throws {@link CannotRepresent} when llm.c cannot represent cfg; {@code what} names the model for the message. */
     public static void requireSupported(Config cfg, String what) {
-        String why = unsupported(cfg);
-        if (why != null) throw new UserError("llm.c cannot represent " + what + ": " + why);
+        Unsupported why = unsupported(cfg);
+        if (why != null) throw new CannotRepresent(what, why);
     }
 
     // =====================================================================================================

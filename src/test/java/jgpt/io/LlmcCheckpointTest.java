@@ -121,9 +121,11 @@ public class LlmcCheckpointTest {
         Config g = Config.gpt2(11, 8, 1, 2, 8);
         assertNull(LlmcCheckpoint.unsupported(g));
         String[][] cases = {
-                {"post", "--norm post"}, {"sinusoidal", "--positions"}, {"rope", "--positions"}, {"relu", "--activation relu"},
-                {"untied", "--untied"}, {"nobias", "--no-bias"}, {"ffn", "--ffn"}, {"eps", "layer_norm_epsilon"},
-                {"relu2", "--activation relu2"}, {"rms", "--norm-type rms"}, {"qknorm", "--qk-norm"}, {"softcap", "--logit-softcap"}};
+                {"post", "norm post", "jgpt_norm"}, {"sinusoidal", "positions sinusoidal", "jgpt_positions"},
+                {"rope", "positions rope", "jgpt_positions"}, {"relu", "activation relu", "activation_function"},
+                {"untied", "untied", "tie_word_embeddings"}, {"nobias", "no-bias", "jgpt_bias"}, {"ffn", "ffn", "n_inner"},
+                {"eps", null, "layer_norm_epsilon"}, {"relu2", "activation relu2", "activation_function"},
+                {"rms", "norm-type rms", "jgpt_norm_type"}, {"qknorm", "qk-norm", "jgpt_qk_norm"}, {"softcap", "logit-softcap", "jgpt_logit_softcap"}};
         for (String[] c : cases) {
             Config bad = switch (c[0]) {
                 case "post" -> new Config(11, 8, 1, 2, 8, 32, Config.Norm.POST, g.activation(), g.positions(), true, true, 1e4, 1e-5);
@@ -139,8 +141,10 @@ public class LlmcCheckpointTest {
                 case "softcap" -> g.withModern(Config.NormType.LAYER, false, 30);
                 default -> new Config(11, 8, 1, 2, 8, 32, g.norm(), g.activation(), g.positions(), true, true, 1e4, 1e-6);
             };
-            UserError e = assertThrows(UserError.class, () -> LlmcCheckpoint.requireSupported(bad, "this model"));
-            assertTrue(e.getMessage().startsWith("llm.c cannot represent this model: ") && e.getMessage().contains(c[1]), e.getMessage());
+            var e = assertThrows(LlmcCheckpoint.CannotRepresent.class, () -> LlmcCheckpoint.requireSupported(bad, "this model"));
+            assertTrue(e.getMessage().startsWith("llm.c cannot represent this model: ") && e.getMessage().contains(c[2]), e.getMessage());
+            assertFalse(e.getMessage().contains("--"), "the library quotes no flag: " + e.getMessage());
+            assertEquals(c[1], e.why().setting());
             GPT m = new GPT(bad, DType.F32, new NaiveKernels());
             Path f = tmp.resolve(c[0] + ".bin");
             assertThrows(UserError.class, () -> LlmcCheckpoint.write(f, bad, m.params, LlmcCheckpoint.Precision.F32));
