@@ -112,8 +112,7 @@ public final class Generator {
     /** Logits of the last of the n rows of the last pass: only that row needs the final norm and W_vocab. */
     private void finish(int n) {
         int C = cfg.embd();
-        if (out.f != null) System.arraycopy(out.f, out.off + (n - 1) * C, last.f, last.off, C);
-        else System.arraycopy(out.d, out.off + (n - 1) * C, last.d, last.off, C);
+        last.copyFrom(out, (n - 1) * C, 0, C);
         model.headForward(logits, lastLn, mean, rstd, last, 1);
     }
 

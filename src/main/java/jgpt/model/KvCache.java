@@ -26,12 +26,7 @@ final class KvCache {
     /** Stores n rows of k and v as positions [pos0, pos0 + n) of layer l. */
     void put(int l, Tensor k, Tensor v, int pos0, int n) {
         int C = keys[l].shape[1];
-        copy(k, keys[l], pos0 * C, n * C);
-        copy(v, values[l], pos0 * C, n * C);
-    }
-
-    private static void copy(Tensor src, Tensor dst, int dstOff, int count) {
-        if (src.f != null) System.arraycopy(src.f, src.off, dst.f, dst.off + dstOff, count);
-        else System.arraycopy(src.d, src.off, dst.d, dst.off + dstOff, count);
+        keys[l].copyFrom(k, 0, pos0 * C, n * C);
+        values[l].copyFrom(v, 0, pos0 * C, n * C);
     }
 }

@@ -44,8 +44,8 @@ public interface Kernels {
     void reluBackward(Tensor dIn, Tensor dOut, Tensor in, int n);
 
     // ---- the modern recipe's norms and activations ----------------------------------------------
-    // One implementation for every kernel set: rows are short and these are a small share of a step, so a plain
-    // loop summing in double (fixed order: bit-deterministic) is the reference and the fast path at once.
+    // The reference loops, summing in double in a fixed order (bit-deterministic); NaiveKernels inherits them.
+    // FastKernels overrides RMSNorm and ReLU²; the soft-cap's loop (a StrictMath.tanh per logit) serves every set.
 
     /** RMSNorm: out = in·rstd·gain, rstd = 1/√(mean(in²) + eps) per row; saves rstd(N). gain may be null (1). */
     default void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor gain, int N, int C, double eps) {

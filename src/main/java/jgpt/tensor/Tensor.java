@@ -56,9 +56,14 @@ public final class Tensor {
 
     public void copyFrom(Tensor src) {
         if (src.size != size) throw new IllegalArgumentException("copy " + src.name + " -> " + name + ": size " + src.size + " vs " + size);
-        if (f != null && src.f != null) System.arraycopy(src.f, src.off, f, off, size);
-        else if (d != null && src.d != null) System.arraycopy(src.d, src.off, d, off, size);
-        else for (int i = 0; i < size; i++) set(i, src.get(i));
+        copyFrom(src, 0, 0, size);
+    }
+
+    /** Elements [dstOff, dstOff + count) of this = elements [srcOff, srcOff + count) of src. */
+    public void copyFrom(Tensor src, int srcOff, int dstOff, int count) {
+        if (f != null && src.f != null) System.arraycopy(src.f, src.off + srcOff, f, off + dstOff, count);
+        else if (d != null && src.d != null) System.arraycopy(src.d, src.off + srcOff, d, off + dstOff, count);
+        else for (int i = 0; i < count; i++) set(dstOff + i, src.get(srcOff + i));
     }
 
     public double[] toDoubles() {
